@@ -1,0 +1,1 @@
+"""The HTTP edge: one module per OpenAPI tag, where the spec's operationIds point."""

@@ -1,0 +1,33 @@
+"""Handlers of the ``notifications`` tag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mailnotify import crud, services
+from mailnotify.auth import authorize
+from mailnotify.db import reading, writing
+from mailnotify.models import SETTINGS_ROLES
+from mailnotify.notification_settings import SettingsValues
+
+
+def _resource(values: SettingsValues) -> dict[str, object]:
+    return {"resources": [values.as_dict()]}
+
+
+async def get_notification_settings(token_info: Mapping[str, object]) -> dict[str, object]:
+    """GET /users/me/notifications."""
+    principal = authorize(token_info, SETTINGS_ROLES)
+    with reading(services.current().engine) as session:
+        values = crud.get_settings(session=session, user_id=principal.user_id)
+    return _resource(values)
+
+
+async def update_notification_settings(
+    body: Mapping[str, object], token_info: Mapping[str, object]
+) -> dict[str, object]:
+    """PUT /users/me/notifications."""
+    principal = authorize(token_info, SETTINGS_ROLES)
+    with writing(services.current().engine) as session:
+        values = crud.update_settings(session=session, user_id=principal.user_id, changes=body)
+    return _resource(values)

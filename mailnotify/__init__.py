@@ -1,0 +1,1 @@
+"""mailnotify: account-level notification settings of a hosted mail provider."""

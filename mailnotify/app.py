@@ -1,0 +1,92 @@
+"""The app factory: everything the server needs is built here, nothing at import."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from sqlalchemy import Engine
+
+from mailnotify.addresses import AddressPolicy
+from mailnotify.config import Settings
+from mailnotify.db import make_engine
+from mailnotify.error_handling import AllowIndex, error_handler, handled_types
+from mailnotify.middleware import HealthMiddleware, RequestContextMiddleware
+from mailnotify.services import Services
+from mailnotify.validation import validator_map
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+def load_spec(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document the server is built from."""
+    with settings.spec_path.open(encoding="utf-8") as handle:
+        spec: dict[str, Any] = yaml.safe_load(handle)
+    return spec
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
+    """operationId -> ``handlers.<tag>.<snake_case operationId>``: one module per tag."""
+    names: dict[str, str] = {}
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method in _HTTP_METHODS:
+                tag = operation["tags"][0]
+                names[operation["operationId"]] = f"handlers.{tag}.{_snake(operation['operationId'])}"
+    return names
+
+
+def _function_resolver(names: Mapping[str, str]) -> Callable[[str], Callable[..., Any]]:
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        module_name, _, function_name = names[operation_id].rpartition(".")
+        function: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
+        return function
+
+    return resolve
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
+    """The ASGI app for ``settings``; pass ``engine`` to share one (tests, the worker)."""
+    spec = load_spec(settings)
+    base_path = spec["servers"][0]["url"]
+    services = Services(
+        settings=settings,
+        engine=engine if engine is not None else make_engine(settings.database_url),
+        address_policy=AddressPolicy.from_networks(settings.allow_networks),
+    )
+    # Responses are ours and checked by the tests; validating them on every request
+    # would only cost time.
+    middlewares = [m for m in ConnexionMiddleware.default_middlewares
+                   if m is not ResponseValidationMiddleware]
+    app = AsyncApp(
+        __name__,
+        middlewares=middlewares,
+        resolver=Resolver(_function_resolver(handler_names(spec))),
+        validator_map=validator_map(services.address_policy),
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_path="/ui",
+            swagger_ui_config={"displayOperationId": True, "defaultModelsExpandDepth": 2},
+        ),
+    )
+    app.add_api(spec, base_path=base_path)
+    handle = error_handler(AllowIndex(base_path, spec["paths"]))
+    for exc_type in handled_types():
+        app.add_error_handler(exc_type, handle)
+    app.add_middleware(HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                       services=services)
+    app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                       services=services)
+    return app

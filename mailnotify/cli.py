@@ -1,0 +1,134 @@
+"""The ``mailnotify`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from mailnotify import crud, logs, migrate
+from mailnotify.config import ConfigError, Settings, load_settings
+from mailnotify.db import make_engine, writing
+from mailnotify.models import Role
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _print(args: argparse.Namespace, data: dict[str, object], text: str) -> None:
+    print(json.dumps(data) if getattr(args, "json", False) else text)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from mailnotify.app import create_app
+
+    logs.configure(settings.log_level)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(make_engine(settings.database_url))
+    print("database is at the latest revision", file=sys.stderr)
+    return 0
+
+
+def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    with writing(make_engine(settings.database_url)) as session:
+        created = crud.create_user(
+            session=session, role=Role(args.role), name=args.name, customer_code=args.customer
+        )
+    _print(args, {"code": created.code, "token": created.token},
+           f"created {args.role} {created.code}\ntoken (shown once): {created.token}")
+    return 0
+
+
+def _users_set_disabled(disabled: bool) -> Command:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        with writing(make_engine(settings.database_url)) as session:
+            crud.set_disabled(session=session, code=args.code, disabled=disabled)
+        print(f"{args.code} {'disabled' if disabled else 'enabled'}", file=sys.stderr)
+        return 0
+
+    return run
+
+
+def _tokens_create(args: argparse.Namespace, settings: Settings) -> int:
+    with writing(make_engine(settings.database_url)) as session:
+        token = crud.create_token(session=session, code=args.code)
+    _print(args, {"code": args.code, "token": token}, f"token (shown once): {token}")
+    return 0
+
+
+def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with writing(make_engine(settings.database_url)) as session:
+        if args.user:
+            count = crud.revoke_user_tokens(session=session, code=args.user)
+        else:
+            count = crud.revoke_token(session=session, token_or_id=args.token)
+    _print(args, {"revoked": count}, f"revoked {count} token(s)")
+    return 0 if count or args.user else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    top = argparse.ArgumentParser(prog="mailnotify", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the API, the docs and the delivery worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="migrate to the latest revision").set_defaults(run=_db_upgrade)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(
+        dest="users_command", required=True, metavar="ACTION")
+    create = users.add_parser("create", help="create a user and its first token")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--name", default="")
+    create.add_argument("--customer", metavar="CODE", help="the customer this user belongs to")
+    create.add_argument("--json", action="store_true", help='print {"code": ..., "token": ...}')
+    create.set_defaults(run=_users_create)
+    for action, disabled in (("disable", True), ("enable", False)):
+        sub = users.add_parser(action, help=f"{action} a user")
+        sub.add_argument("code")
+        sub.set_defaults(run=_users_set_disabled(disabled))
+
+    tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
+        dest="tokens_command", required=True, metavar="ACTION")
+    tcreate = tokens.add_parser("create", help="issue a new token for a user")
+    tcreate.add_argument("code")
+    tcreate.add_argument("--json", action="store_true")
+    tcreate.set_defaults(run=_tokens_create)
+    revoke = tokens.add_parser("revoke", help="revoke a token (whole, or by its id)")
+    target = revoke.add_mutually_exclusive_group(required=True)
+    target.add_argument("token", nargs="?", help="the token, or its 16-character id")
+    target.add_argument("--user", metavar="CODE", help="revoke every token of this user")
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(run=_tokens_revoke)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        run: Command = args.run
+        return run(args, settings)
+    except ConfigError as exc:
+        print(f"mailnotify: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except crud.UnknownUser as exc:
+        print(f"mailnotify: no user has the code {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

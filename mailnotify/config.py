@@ -1,0 +1,93 @@
+"""Server configuration, read from ``MAILNOTIFY_*`` environment variables."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+class ConfigError(Exception):
+    """A ``MAILNOTIFY_*`` variable holds a value the server cannot use."""
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILNOTIFY_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///mailnotify.db"
+    smtp_url: str | None = None
+    smtp_from: str = "mailnotify@localhost"
+    # Comma-separated, so that a shell can set it without JSON quoting.
+    webhook_allow_cidrs: str = ""
+    webhook_ca_bundle: Path | None = None
+    quota_warning: int = Field(default=80, ge=1, le=100)
+    quota_critical: int = Field(default=95, ge=1, le=100)
+    quota_recovery: int = Field(default=75, ge=0, le=100)
+    log_level: str = "INFO"
+    access_log: bool = True
+    embedded_worker: bool = True
+    spec_path: Path = SPEC_PATH
+
+    @field_validator("webhook_allow_cidrs")
+    @classmethod
+    def _cidrs_parse(cls, value: str) -> str:
+        for part in _split(value):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part!r} is not a CIDR range") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> Self:
+        if not self.quota_recovery < self.quota_warning < self.quota_critical:
+            raise ValueError(
+                "thresholds must satisfy MAILNOTIFY_QUOTA_RECOVERY < "
+                "MAILNOTIFY_QUOTA_WARNING < MAILNOTIFY_QUOTA_CRITICAL"
+            )
+        return self
+
+    @property
+    def allow_networks(self) -> tuple[Network, ...]:
+        """The operator's allow-list of webhook address ranges."""
+        return tuple(ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allow_cidrs))
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from ``environ`` (default: the process environment) plus overrides."""
+    try:
+        if environ is None:
+            return Settings(**overrides)  # type: ignore[arg-type]
+        values: dict[str, object] = {
+            key[len("MAILNOTIFY_") :].lower(): value
+            for key, value in environ.items()
+            if key.startswith("MAILNOTIFY_")
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"])
+            variable = f"MAILNOTIFY_{name.upper()}" if name else "configuration"
+            problems.append(f"{variable}: {error['msg']}")
+        raise ConfigError("; ".join(problems)) from None

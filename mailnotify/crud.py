@@ -1,0 +1,162 @@
+"""Persistence functions: keyword-only arguments and an explicit session."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select, update
+
+from mailnotify import tokens
+from mailnotify.models import ApiToken, NotificationSettings, Role, User, utcnow
+from mailnotify.notification_settings import FIELDS, SettingsValues, merge
+
+
+class UnknownUser(LookupError):
+    """No user has that code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user behind an accepted token."""
+
+    user_id: int
+    code: str
+    role: Role
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedUser:
+    """A new user's code and its first token, shown once."""
+
+    code: str
+    token: str
+
+
+_CODE_PREFIX = {
+    Role.customer: "CU",
+    Role.manager: "MG",
+    Role.postmaster: "PM",
+    Role.mailbox: "MB",
+    Role.team_member: "TM",
+    Role.platform: "PF",
+}
+
+
+def user_by_code(*, session: Session, code: str) -> User:
+    """The user with ``code``, or UnknownUser."""
+    user = session.exec(select(User).where(User.code == code)).first()
+    if user is None:
+        raise UnknownUser(code)
+    return user
+
+
+def create_user(
+    *, session: Session, role: Role, name: str = "", customer_code: str | None = None
+) -> CreatedUser:
+    """A user with default settings and a first token."""
+    customer_id = None
+    if customer_code is not None:
+        customer_id = user_by_code(session=session, code=customer_code).id
+    code = _CODE_PREFIX[role] + secrets.token_hex(4).upper()
+    user = User(code=code, name=name, role=role, customer_id=customer_id)
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    session.add(NotificationSettings(user_id=user.id))
+    token = _add_token(session=session, user_id=user.id)
+    return CreatedUser(code=code, token=token)
+
+
+def _add_token(*, session: Session, user_id: int) -> str:
+    issued = tokens.issue()
+    session.add(ApiToken(id=issued.token_id, user_id=user_id, secret_hash=issued.secret_hash))
+    return issued.token
+
+
+def create_token(*, session: Session, code: str) -> str:
+    """A new token for the user with ``code``."""
+    user = user_by_code(session=session, code=code)
+    assert user.id is not None
+    return _add_token(session=session, user_id=user.id)
+
+
+def revoke_token(*, session: Session, token_or_id: str) -> int:
+    """Revoke one token, given whole or by its id; the number revoked (0 or 1)."""
+    presented = tokens.parse(token_or_id)
+    token_id = presented.token_id if presented else token_or_id
+    result = session.exec(
+        update(ApiToken)
+        .where(col(ApiToken.id) == token_id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)
+
+
+def revoke_user_tokens(*, session: Session, code: str) -> int:
+    """Revoke every live token of a user; the number revoked."""
+    user = user_by_code(session=session, code=code)
+    result = session.exec(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)
+
+
+def set_disabled(*, session: Session, code: str, disabled: bool) -> None:
+    """Disable or re-enable a user."""
+    user = user_by_code(session=session, code=code)
+    user.disabled = disabled
+    session.add(user)
+
+
+def find_principal(*, session: Session, token: str) -> Principal | None:
+    """The user behind a live token, or None."""
+    presented = tokens.parse(token)
+    if presented is None:
+        return None
+    row = session.exec(
+        select(ApiToken.secret_hash, User.id, User.code, User.role, User.disabled)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .where(col(ApiToken.id) == presented.token_id, col(ApiToken.revoked_at).is_(None))
+    ).first()
+    if row is None or not tokens.matches(presented, row[0]):
+        return None
+    _, user_id, code, role, disabled = row
+    assert user_id is not None
+    return Principal(user_id=user_id, code=code, role=Role(role), disabled=disabled)
+
+
+_COLUMNS = tuple(getattr(NotificationSettings, name) for name in FIELDS)
+
+
+def get_settings(*, session: Session, user_id: int) -> SettingsValues:
+    """A user's notification settings."""
+    row = session.exec(
+        select(*_COLUMNS).where(NotificationSettings.user_id == user_id)  # type: ignore[call-overload]
+    ).first()
+    return SettingsValues() if row is None else SettingsValues(*row)
+
+
+def update_settings(
+    *, session: Session, user_id: int, changes: Mapping[str, object]
+) -> SettingsValues:
+    """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks."""
+    row = session.exec(
+        select(NotificationSettings)
+        .where(NotificationSettings.user_id == user_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        row = NotificationSettings(user_id=user_id)
+    current = SettingsValues(*(getattr(row, name) for name in FIELDS))
+    after = merge(current, changes)
+    if after != current or row.updated_at is None:
+        for name in changes:
+            setattr(row, name, getattr(after, name))
+        row.updated_at = utcnow()
+        session.add(row)
+    return after

@@ -45,7 +45,9 @@ def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
         for method, operation in item.items():
             if method in _HTTP_METHODS:
                 tag = operation["tags"][0]
-                names[operation["operationId"]] = f"handlers.{tag}.{_snake(operation['operationId'])}"
+                names[operation["operationId"]] = (
+                    f"handlers.{tag}.{_snake(operation['operationId'])}"
+                )
     return names
 
 
@@ -69,8 +71,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     )
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.
-    middlewares = [m for m in ConnexionMiddleware.default_middlewares
-                   if m is not ResponseValidationMiddleware]
+    middlewares = [
+        m for m in ConnexionMiddleware.default_middlewares if m is not ResponseValidationMiddleware
+    ]
     app = AsyncApp(
         __name__,
         middlewares=middlewares,
@@ -85,8 +88,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     handle = error_handler(AllowIndex(base_path, spec["paths"]))
     for exc_type in handled_types():
         app.add_error_handler(exc_type, handle)
-    app.add_middleware(HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
-                       services=services)
-    app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
-                       services=services)
+    app.add_middleware(
+        HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+    )
+    app.add_middleware(
+        RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+    )
     return app

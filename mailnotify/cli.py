@@ -25,8 +25,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from mailnotify.app import create_app
 
     logs.configure(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
-                proxy_headers=False, server_header=False)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -41,8 +47,11 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
         created = crud.create_user(
             session=session, role=Role(args.role), name=args.name, customer_code=args.customer
         )
-    _print(args, {"code": created.code, "token": created.token},
-           f"created {args.role} {created.code}\ntoken (shown once): {created.token}")
+    _print(
+        args,
+        {"code": created.code, "token": created.token},
+        f"created {args.role} {created.code}\ntoken (shown once): {created.token}",
+    )
     return 0
 
 
@@ -84,11 +93,13 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
-        dest="db_command", required=True, metavar="ACTION")
+        dest="db_command", required=True, metavar="ACTION"
+    )
     db.add_parser("upgrade", help="migrate to the latest revision").set_defaults(run=_db_upgrade)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(
-        dest="users_command", required=True, metavar="ACTION")
+        dest="users_command", required=True, metavar="ACTION"
+    )
     create = users.add_parser("create", help="create a user and its first token")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", default="")
@@ -101,7 +112,8 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=_users_set_disabled(disabled))
 
     tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
-        dest="tokens_command", required=True, metavar="ACTION")
+        dest="tokens_command", required=True, metavar="ACTION"
+    )
     tcreate = tokens.add_parser("create", help="issue a new token for a user")
     tcreate.add_argument("code")
     tcreate.add_argument("--json", action="store_true")

@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     @property
     def allow_networks(self) -> tuple[Network, ...]:
         """The operator's allow-list of webhook address ranges."""
-        return tuple(ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allow_cidrs))
+        return tuple(
+            ipaddress.ip_network(p, strict=False) for p in _split(self.webhook_allow_cidrs)
+        )
 
     @property
     def is_sqlite(self) -> bool:

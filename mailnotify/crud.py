@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
@@ -118,11 +119,18 @@ def find_principal(*, session: Session, token: str) -> Principal | None:
     presented = tokens.parse(token)
     if presented is None:
         return None
-    row = session.exec(
-        select(ApiToken.secret_hash, User.id, User.code, User.role, User.disabled)
-        .join(User, col(User.id) == col(ApiToken.user_id))
-        .where(col(ApiToken.id) == presented.token_id, col(ApiToken.revoked_at).is_(None))
-    ).first()
+    # SQLModel's select() stops at four columns.
+    row = (
+        session.connection()
+        .execute(
+            sa_select(  # type: ignore[call-overload]
+                ApiToken.secret_hash, User.id, User.code, User.role, User.disabled
+            )
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .where(col(ApiToken.id) == presented.token_id, col(ApiToken.revoked_at).is_(None))
+        )
+        .first()
+    )
     if row is None or not tokens.matches(presented, row[0]):
         return None
     _, user_id, code, role, disabled = row
@@ -135,9 +143,11 @@ _COLUMNS = tuple(getattr(NotificationSettings, name) for name in FIELDS)
 
 def get_settings(*, session: Session, user_id: int) -> SettingsValues:
     """A user's notification settings."""
-    row = session.exec(
-        select(*_COLUMNS).where(NotificationSettings.user_id == user_id)  # type: ignore[call-overload]
-    ).first()
+    row = (
+        session.connection()
+        .execute(sa_select(*_COLUMNS).where(col(NotificationSettings.user_id) == user_id))
+        .first()
+    )
     return SettingsValues() if row is None else SettingsValues(*row)
 
 

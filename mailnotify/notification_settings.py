@@ -13,8 +13,13 @@ NEEDS: Mapping[str, str] = {
     "domain_create_callback": "notification_url",
     "email_overquota_email": "notification_email",
 }
-FIELDS = ("notification_url", "email_overquota_callback", "domain_create_callback",
-          "notification_email", "email_overquota_email")
+FIELDS = (
+    "notification_url",
+    "email_overquota_callback",
+    "domain_create_callback",
+    "notification_email",
+    "email_overquota_email",
+)
 
 
 @dataclass(frozen=True, slots=True)

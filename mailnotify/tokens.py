@@ -44,7 +44,11 @@ def parse(token: str) -> PresentedToken | None:
     start = len(PREFIX)
     if not token.startswith(PREFIX) or len(token) < start + _ID_LEN + 2 or len(token) > 128:
         return None
-    token_id, sep, secret = token[start : start + _ID_LEN], token[start + _ID_LEN], token[start + _ID_LEN + 1 :]
+    token_id, sep, secret = (
+        token[start : start + _ID_LEN],
+        token[start + _ID_LEN],
+        token[start + _ID_LEN + 1 :],
+    )
     if sep != "_" or not secret:
         return None
     return PresentedToken(token_id, secret)

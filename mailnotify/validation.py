@@ -65,10 +65,11 @@ def _join(prefix: str, name: str) -> str:
 def _describe(error: ValidationError) -> list[FieldError]:
     where = _path(error.absolute_path)
     kind = error.validator
-    value = error.validator_value
-    instance = error.instance
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if kind == "additionalProperties" and isinstance(instance, dict):
-        known = set(error.schema.get("properties", {}))
+        known = set(schema.get("properties", {}))
         return [
             FieldError(_join(where, str(name)), "is not a known field")
             for name in instance
@@ -79,7 +80,7 @@ def _describe(error: ValidationError) -> list[FieldError]:
     field = where or "body"
     if kind == "type":
         names = [value] if isinstance(value, str) else list(value)
-        if error.schema.get("nullable"):
+        if schema.get("nullable"):
             names.append("null")
         return [FieldError(field, "must be " + " or ".join(_TYPE_NAMES.get(n, n) for n in names))]
     if kind == "format" and error.cause is not None:
@@ -98,7 +99,7 @@ def _describe(error: ValidationError) -> list[FieldError]:
     return [FieldError(field, described.get(str(kind), "is not valid"))]
 
 
-def collect_errors(validator: Validator, instance: object) -> list[FieldError]:
+def collect_errors(validator: Validator, instance: Any) -> list[FieldError]:
     """Every failing field of ``instance``, one description each, in document order."""
     best: dict[str, tuple[int, FieldError]] = {}
     for error in validator.iter_errors(instance):
@@ -124,7 +125,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
     """A JSON body validator class bound to the server's format rules."""
     compiled: dict[int, Validator] = {}
 
-    class CollectingJSONBodyValidator(AbstractRequestBodyValidator):
+    class CollectingJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
         def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
             super().__init__(schema=schema, **kwargs)
             key = id(schema)
@@ -132,9 +133,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 compiled[key] = compile_schema(schema, checker)
             self._compiled = compiled[key]
 
-        async def wrap_receive(
-            self, receive: Receive, *, scope: Scope
-        ) -> tuple[Receive, Scope]:
+        async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
             messages: list[MutableMapping[str, Any]] = []
             chunks: list[bytes] = []
             more_body = True
@@ -178,5 +177,3 @@ def validator_map(policy: AddressPolicy) -> dict[str, object]:
     # A plain dict here would silently skip body validation: Connexion looks media
     # types up with MediaTypeDict's range matching.
     return {"body": MediaTypeDict({"*/*json": body_class})}
-
-

@@ -32,7 +32,7 @@ _TYPE_NAMES = {
     "null": "null",
 }
 # One description per field; the most telling keyword wins.
-_PRIORITY = {"type": 0, "additionalProperties": 1, "required": 1, "format": 2}
+_PRIORITY = {"type": 0, "additionalProperties": 1, "required": 1, "maxLength": 2, "format": 3}
 
 
 def format_checker(policy: AddressPolicy) -> FormatChecker:
@@ -103,7 +103,7 @@ def collect_errors(validator: Validator, instance: Any) -> list[FieldError]:
     """Every failing field of ``instance``, one description each, in document order."""
     best: dict[str, tuple[int, FieldError]] = {}
     for error in validator.iter_errors(instance):
-        rank = _PRIORITY.get(str(error.validator), 3)
+        rank = _PRIORITY.get(str(error.validator), 4)
         for found in _describe(error):
             held = best.get(found.field)
             if held is None or rank < held[0]:

@@ -252,7 +252,7 @@ def test_notification_url_accepts_public_https_urls(
 
 
 def test_allow_list_opens_local_webhook_addresses(
-    settings,
+    settings: Settings,
     engine: Engine,
     make_user: MakeUser,
 ) -> None:

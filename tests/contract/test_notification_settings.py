@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
 from mailnotify import crud
+from mailnotify.config import Settings
 from mailnotify.db import reading, writing
 from mailnotify.errors import ApiError
 from mailnotify.models import ApiToken

@@ -1,0 +1,70 @@
+"""The retry schedule of webhooks and quota emails, as data."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import datetime, timedelta
+from typing import Protocol
+
+# Svix's schedule: the first attempt, then one retry after each of these delays.
+DELAYS: tuple[timedelta, ...] = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+MAX_ATTEMPTS = 1 + len(DELAYS)
+JITTER = 0.2
+
+# Retry-After is honoured as a lower bound on the next delay, never as a replacement:
+# "Retry-After: 0" must not let a receiver pull all retries into a few seconds, and a
+# scheduled delay already longer than the receiver's wish is kept. The wish is capped at
+# the longest step so that a receiver cannot park a delivery for days; the attempt still
+# counts, so a delivery ends after MAX_ATTEMPTS whatever the receiver says.
+RETRY_AFTER_CAP = max(DELAYS)
+
+
+class Random(Protocol):
+    """The part of ``random.Random`` the schedule uses, so tests can pin the jitter."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """A number between ``a`` and ``b``."""
+        ...
+
+
+def next_attempt(
+    attempts_made: int,
+    now: datetime,
+    rng: Random,
+    retry_after: float | None = None,
+) -> datetime | None:
+    """When to try again after ``attempts_made`` failed attempts, or None to mark it failed.
+
+    ``retry_after`` is the receiver's ``Retry-After`` in seconds (see ``Outcome.retry_after``).
+    """
+    if attempts_made < 1:
+        raise ValueError("attempts_made counts the failed attempts so far, starting at 1")
+    if attempts_made > len(DELAYS):
+        return None
+    delay = DELAYS[attempts_made - 1] * rng.uniform(1 - JITTER, 1 + JITTER)
+    if retry_after is not None and retry_after > 0:
+        delay = max(delay, min(timedelta(seconds=retry_after), RETRY_AFTER_CAP))
+    return now + delay
+
+
+def parse_retry_after(value: str, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds or HTTP-date), or None."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        # RFC 9110 dates are always GMT; a zone-less parse is either "-0000" or not a date.
+        return None
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,137 @@
+"""Send a composed email over SMTP (``MAILNOTIFY_SMTP_URL``), classifying failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from mailnotify.config import ConfigError, Settings
+from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
+from mailnotify.delivery.tls import client_context
+
+TIMEOUT = 10.0
+URL_VARIABLE = "MAILNOTIFY_SMTP_URL"
+
+Security = Literal["plain", "tls", "starttls"]
+
+_SCHEMES: dict[str, tuple[Security, int]] = {
+    "smtp": ("plain", 25),
+    "smtps": ("tls", 465),
+    "smtp+starttls": ("starttls", 587),
+}
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpTarget:
+    """Where and how to submit mail; the password is kept out of ``repr``."""
+
+    host: str
+    port: int
+    security: Security = "plain"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpTarget:
+        """Read ``smtp://``, ``smtps://`` or ``smtp+starttls://[user:pass@]host[:port]``."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"{URL_VARIABLE}: not a URL") from None
+        if parts.scheme not in _SCHEMES:
+            raise ConfigError(f"{URL_VARIABLE}: scheme must be smtp, smtps or smtp+starttls")
+        if not parts.hostname:
+            raise ConfigError(f"{URL_VARIABLE}: no host")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError(f"{URL_VARIABLE}: only scheme, credentials, host and port")
+        security, default_port = _SCHEMES[parts.scheme]
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        if username is not None and security == "plain":
+            # A password over an unencrypted connection is readable on the wire.
+            raise ConfigError(f"{URL_VARIABLE}: credentials need smtps:// or smtp+starttls://")
+        return cls(parts.hostname, port or default_port, security, username, password)
+
+
+class EmailSender:
+    """Submits messages to one SMTP server; build once, share for every send."""
+
+    def __init__(
+        self,
+        target: SmtpTarget,
+        *,
+        timeout: float = TIMEOUT,
+        ca_bundle: Path | None = None,
+        helo_name: str | None = None,
+    ) -> None:
+        self._target = target
+        self._timeout = timeout
+        self._ssl = client_context(ca_bundle, variable=URL_VARIABLE)
+        # smtplib's default, getfqdn(), asks DNS for a reverse lookup on every connection.
+        self._helo = helo_name or socket.gethostname()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailSender:
+        """A sender for ``MAILNOTIFY_SMTP_URL``; ConfigError when it is unset or invalid."""
+        if not settings.smtp_url:
+            raise ConfigError(f"{URL_VARIABLE}: not set, so no email can be sent")
+        return cls(SmtpTarget.parse(settings.smtp_url))
+
+    async def send(self, message: EmailMessage) -> Outcome:
+        """Submit ``message``; a 4xx reply or a network failure is worth a retry, 5xx is not."""
+        try:
+            with translated():
+                await asyncio.to_thread(self._submit, message)
+        except DeliveryError as error:
+            outcome = Outcome.from_error(error)
+        else:
+            outcome = Outcome(OutcomeKind.DELIVERED, "accepted", status=250)
+        logger.info(
+            "email attempt %s",
+            outcome.kind,
+            extra={
+                "message_id": message["Message-ID"],
+                "outcome": str(outcome.kind),
+                "status": outcome.status,
+                "detail": outcome.detail,
+            },
+        )
+        return outcome
+
+    def _submit(self, message: EmailMessage) -> None:
+        target = self._target
+        smtp: smtplib.SMTP
+        # Per socket operation; to_thread cannot be cancelled, so there is no overall cap.
+        if target.security == "tls":
+            smtp = smtplib.SMTP_SSL(
+                target.host,
+                target.port,
+                local_hostname=self._helo,
+                timeout=self._timeout,
+                context=self._ssl,
+            )
+        else:
+            smtp = smtplib.SMTP(
+                target.host, target.port, local_hostname=self._helo, timeout=self._timeout
+            )
+        with smtp:
+            if target.security == "starttls":
+                smtp.starttls(context=self._ssl)
+            if target.username is not None:
+                smtp.login(target.username, target.password or "")
+            refused = smtp.send_message(message)
+        if refused:
+            # Some recipients refused while others took it; the lowest code decides.
+            code = min(code for code, _ in refused.values())
+            raise DeliveryError(ErrorKind.REJECTED, f"recipients refused: {code}", code=code)

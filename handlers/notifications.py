@@ -31,3 +31,11 @@ async def update_notification_settings(
     with writing(services.current().engine) as session:
         values = crud.update_settings(session=session, user_id=principal.user_id, changes=body)
     return _resource(values)
+
+
+async def get_signing_secret(token_info: Mapping[str, object]) -> dict[str, object]:
+    """GET /users/me/notifications/signing-secret."""
+    principal = authorize(token_info, SETTINGS_ROLES)
+    with writing(services.current().engine) as session:
+        secret = crud.signing_secret(session=session, user_id=principal.user_id)
+    return {"resources": [{"secret": secret}]}

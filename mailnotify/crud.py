@@ -10,6 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
+from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import ApiToken, NotificationSettings, Role, User, utcnow
 from mailnotify.notification_settings import FIELDS, SettingsValues, merge
 
@@ -170,3 +171,18 @@ def update_settings(
         row.updated_at = utcnow()
         session.add(row)
     return after
+
+
+def signing_secret(*, session: Session, user_id: int) -> str:
+    """A user's webhook signing secret, created on first use (call inside ``writing``)."""
+    row = session.exec(
+        select(NotificationSettings)
+        .where(NotificationSettings.user_id == user_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        row = NotificationSettings(user_id=user_id)
+    if row.signing_secret is None:
+        row.signing_secret = generate_secret()
+        session.add(row)
+    return row.signing_secret

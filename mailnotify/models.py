@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Enum, Index
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -68,4 +68,100 @@ class NotificationSettings(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
+class DomainStatus(enum.StrEnum):
+    """A domain's state in the platform's directory."""
+
+    pending = "pending"
+    active = "active"
+    disabled = "disabled"
+
+
+def _big(*, nullable: bool = False) -> Column[int]:
+    return Column(BigInteger, nullable=nullable)
+
+
+class Domain(SQLModel, table=True):
+    __tablename__ = "domains"
+
+    name: str = Field(primary_key=True, max_length=253)
+    customer_id: int = Field(foreign_key="users.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    postmaster_code: str = Field(max_length=64)
+    # Sent in domain_create webhooks, so it cannot be hashed.
+    postmaster_token: str | None = Field(default=None, max_length=256)
+    status: DomainStatus = Field(
+        sa_column=Column(Enum(DomainStatus, native_enum=False, length=16), nullable=False)
+    )
+    activated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Mailbox(SQLModel, table=True):
+    """A mailbox's last applied usage report and its quota level per metric."""
+
+    __tablename__ = "mailboxes"
+
+    email_code: str = Field(primary_key=True, max_length=64)
+    email_address: str = Field(max_length=254)
+    domain_name: str = Field(foreign_key="domains.name", index=True, max_length=253)
+    space_used: int = Field(sa_column=_big())
+    space_assigned: int = Field(sa_column=_big())
+    space_level: str = Field(max_length=8)
+    messages_used: int = Field(sa_column=_big())
+    messages_assigned: int = Field(sa_column=_big())
+    messages_level: str = Field(max_length=8)
+    # Microseconds since the epoch: compared on every report, so no time zone games.
+    observed_us: int = Field(sa_column=_big())
+
+
+class Event(SQLModel, table=True):
+    """Something that happened, with the exact JSON body its webhooks carry."""
+
+    __tablename__ = "events"
+
+    id: str = Field(primary_key=True, max_length=40)
+    action_type: str = Field(max_length=32)
+    domain_name: str = Field(max_length=253, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery stands."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class Channel(enum.StrEnum):
+    """How a delivery reaches its recipient."""
+
+    webhook = "webhook"
+    email = "email"
+    mailbox_email = "mailbox_email"
+
+
+class Delivery(SQLModel, table=True):
+    """One event to one recipient over one channel: the outbox row the worker sends."""
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(foreign_key="events.id", index=True, max_length=40)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    channel: str = Field(max_length=16)
+    recipient: str | None = Field(default=None, max_length=254)
+    status: str = Field(default=DeliveryStatus.pending, max_length=16)
+    attempts: int = 0
+    # Milliseconds since the epoch: the worker's clock is injectable and compares these.
+    due_ms: int = Field(sa_column=_big())
+    lease_until_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+
+
 Index("ix_users_customer_id", User.customer_id)  # type: ignore[arg-type]
+Index("ix_deliveries_due", Delivery.status, Delivery.due_ms)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from typing import Any
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import AbstractRequestBodyValidator
+from connexion.validators import AbstractRequestBodyValidator, ParameterValidator
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
 from mailnotify.errors import FieldError, validation_failed
+from mailnotify.intake import parse_timestamp
 
 _TYPE_NAMES = {
     "boolean": "a boolean",
@@ -33,6 +34,21 @@ _TYPE_NAMES = {
 }
 # One description per field; the most telling keyword wins.
 _PRIORITY = {"type": 0, "additionalProperties": 1, "required": 1, "maxLength": 2, "format": 3}
+
+
+class FormatProblem(ValueError):
+    """A value does not have its declared format; the message is the field's description."""
+
+
+def _check_date_time(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            parse_timestamp(value)
+        except ValueError:
+            raise FormatProblem("must be an RFC 3339 date-time with an offset") from None
+        if "T" not in value.upper():
+            raise FormatProblem("must be an RFC 3339 date-time with an offset")
+    return True
 
 
 def format_checker(policy: AddressPolicy) -> FormatChecker:
@@ -51,6 +67,7 @@ def format_checker(policy: AddressPolicy) -> FormatChecker:
 
     checker.checks("uri", raises=InvalidDestination)(_uri)
     checker.checks("email", raises=InvalidDestination)(_email)
+    checker.checks("date-time", raises=FormatProblem)(_check_date_time)
     return checker
 
 
@@ -171,9 +188,45 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
     return CollectingJSONBodyValidator
 
 
+def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator]:
+    """A parameter validator class that reports every failing parameter by name."""
+    compiled: dict[int, Validator] = {}
+
+    class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
+        def validate_request(self, request: Any) -> None:
+            sources = {
+                "path": lambda name: request.path_params.get(name.replace("-", "_")),
+                "query": request.query_params.get,
+                "header": request.headers.get,
+            }
+            errors: list[FieldError] = []
+            for location, read in sources.items():
+                for param in self.parameters.get(location, []):
+                    name = param["name"]
+                    value = read(name)
+                    if value is None:
+                        if param.get("required"):
+                            errors.append(FieldError(name, "is required"))
+                        continue
+                    key = id(param)
+                    if key not in compiled:
+                        compiled[key] = compile_schema(param.get("schema", {}), checker)
+                    for found in collect_errors(compiled[key], value):
+                        where = name if found.field == "body" else _join(name, found.field)
+                        errors.append(FieldError(where, found.description))
+            if errors:
+                raise validation_failed(errors)
+
+    return CollectingParameterValidator
+
+
 def validator_map(policy: AddressPolicy) -> dict[str, object]:
     """Connexion's ``validator_map`` with the collecting validators."""
-    body_class: Callable[..., object] = body_validator_class(format_checker(policy))
+    checker = format_checker(policy)
+    body_class: Callable[..., object] = body_validator_class(checker)
     # A plain dict here would silently skip body validation: Connexion looks media
     # types up with MediaTypeDict's range matching.
-    return {"body": MediaTypeDict({"*/*json": body_class})}
+    return {
+        "body": MediaTypeDict({"*/*json": body_class}),
+        "parameter": parameter_validator_class(checker),
+    }

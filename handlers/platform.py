@@ -1,0 +1,83 @@
+"""Handlers of the ``platform`` tag: the directory and usage intake."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from mailnotify import intake, services
+from mailnotify.auth import authorize
+from mailnotify.clock import now_ms
+from mailnotify.db import writing
+from mailnotify.models import Domain, DomainStatus, Role, User
+
+PLATFORM = frozenset({Role.platform})
+
+
+def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
+    ids = [i for i in (domain.customer_id, domain.manager_id) if i is not None]
+    codes = dict(
+        session.connection()
+        .execute(select(col(User.id), col(User.code)).where(col(User.id).in_(ids)))
+        .tuples()
+        .all()
+    )
+    activated = domain.activated_at
+    return {
+        "domain_name": domain.name,
+        "customer_code": codes[domain.customer_id],
+        "manager_code": None if domain.manager_id is None else codes[domain.manager_id],
+        "postmaster_code": domain.postmaster_code,
+        "status": domain.status.value,
+        "activated_at": None if activated is None else activated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+async def upsert_domain(
+    domain_name: str, body: Mapping[str, Any], token_info: Mapping[str, object]
+) -> dict[str, object]:
+    """PUT /platform/domains/{domain_name}."""
+    authorize(token_info, PLATFORM)
+    current = services.current()
+    with writing(current.engine) as session:
+        domain, activated = intake.upsert_domain(
+            session=session,
+            name=domain_name,
+            customer_code=body["customer_code"],
+            manager_code=body.get("manager_code"),
+            postmaster_code=body["postmaster_code"],
+            postmaster_token=body.get("postmaster_token"),
+            status=DomainStatus(body["status"]),
+            now_ms=now_ms(),
+        )
+        view = _domain_view(session, domain)
+    if activated:
+        current.outbox_signal.notify()
+    return {"resources": [view]}
+
+
+async def report_usage(
+    body: Mapping[str, Any], token_info: Mapping[str, object]
+) -> dict[str, object]:
+    """POST /platform/usage."""
+    authorize(token_info, PLATFORM)
+    current = services.current()
+    reports = [intake.report_from_json(raw) for raw in body["reports"]]
+    with writing(current.engine) as session:
+        result = intake.apply_usage(
+            session=session,
+            reports=reports,
+            thresholds=current.thresholds,
+            mailbox_emails=current.settings.smtp_url is not None,
+            now_ms=now_ms(),
+        )
+    if result.events:
+        current.outbox_signal.notify()
+    return {
+        "resources": [
+            {"applied": result.applied, "ignored": result.ignored, "events": result.events}
+        ]
+    }

@@ -1,0 +1,72 @@
+"""Event bodies, exactly as webhooks carry them (CONTRACT §4), and their ids."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import orjson
+
+from mailnotify.quota import Crossing, Metric
+
+
+def new_event_id() -> str:
+    """A unique, unguessable event id; receivers deduplicate on it."""
+    return "evt_" + secrets.token_urlsafe(16)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def email_overquota(
+    *,
+    event_id: str,
+    created_at: datetime,
+    crossing: Crossing,
+    metric: Metric,
+    domain_name: str,
+    email_address: str,
+    email_code: str,
+    used: int,
+    assigned: int,
+) -> bytes:
+    """The ``email_overquota`` webhook body."""
+    return orjson.dumps(
+        {
+            "id": event_id,
+            "created_at": _timestamp(created_at),
+            "action_type": "email_overquota",
+            "event": crossing.event,
+            "metric": metric.value,
+            "domain_name": domain_name,
+            "payload": {
+                "email_address": email_address,
+                "email_code": email_code,
+                "assigned_size": assigned,
+                "used_size": used,
+                "crossed": crossing.crossed,
+            },
+        }
+    )
+
+
+def domain_create(
+    *,
+    event_id: str,
+    created_at: datetime,
+    domain_name: str,
+    postmaster_code: str,
+    postmaster_token: str | None,
+) -> bytes:
+    """The ``domain_create`` webhook body; the token only when the platform supplied one."""
+    body: dict[str, object] = {
+        "id": event_id,
+        "created_at": _timestamp(created_at),
+        "action_type": "domain_create",
+        "domain_name": domain_name,
+        "postmaster_code": postmaster_code,
+    }
+    if postmaster_token is not None:
+        body["postmaster_token"] = postmaster_token
+    return orjson.dumps(body)

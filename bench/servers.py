@@ -1,0 +1,162 @@
+"""The servers under test, each in its own process pinned to the server core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.work import PATH
+
+SERVER_CPU = 0
+CLIENT_CPU = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AppKind:
+    """How to start one contender; ``env`` is added to a clean environment."""
+
+    key: str
+    label: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ours(self) -> bool:
+        """Whether this is ``mailnotify serve`` (configured by environment variables)."""
+        return self.key.startswith("mailnotify") or self.key == "candidate"
+
+
+def contenders(*, with_no_log: bool = True, candidate: Path | None = None) -> list[AppKind]:
+    """Our server as ``mailnotify serve`` runs it, and the two reference apps.
+
+    ``candidate`` is another checkout of the server (a proposed change) to run as one
+    more contender, so that a change is measured against the current code side by side.
+    """
+    python = sys.executable
+    ours = AppKind("mailnotify", "mailnotify", (python, "-m", "mailnotify.cli", "serve"))
+    kinds = [ours]
+    if candidate is not None:
+        kinds.append(
+            AppKind(
+                "candidate",
+                f"candidate ({candidate.name})",
+                ours.argv,
+                (("PYTHONPATH", str(candidate.resolve())),),
+            )
+        )
+    if with_no_log:
+        kinds.append(
+            AppKind(
+                "mailnotify-nolog",
+                "mailnotify, access log off",
+                ours.argv,
+                (("MAILNOTIFY_ACCESS_LOG", "false"),),
+            )
+        )
+    kinds += [
+        AppKind("fastapi", "FastAPI", (python, "-m", "bench.serve", "fastapi")),
+        AppKind("starlette", "bare Starlette", (python, "-m", "bench.serve", "starlette")),
+    ]
+    return kinds
+
+
+def pinned(cpu: int, argv: Sequence[str]) -> list[str]:
+    """``argv`` pinned to ``cpu`` when the machine has one to spare for the client."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", str(cpu), *argv]
+    return list(argv)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A running contender."""
+
+    kind: AppKind
+    port: int
+    pid: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        """The settings endpoint's URL."""
+        return f"http://127.0.0.1:{self.port}{PATH}"
+
+
+def _clean_env(kind: AppKind, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILNOTIFY_")}
+    env["MAILNOTIFY_DATABASE_URL"] = database_url
+    env.update(kind.env)
+    return env
+
+
+def _wait_ready(server: Server, process: subprocess.Popen[bytes], token: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server.kind.label} exited; see {server.log}")
+        try:
+            response = httpx.get(server.url, headers={"X-Api-Token": token}, timeout=2)
+            if response.status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{server.kind.label} did not answer; see {server.log}")
+
+
+@contextmanager
+def running(kind: AppKind, directory: Path, template_db: Path, token: str) -> Iterator[Server]:
+    """Start ``kind`` on its own copy of the database; stop it on exit."""
+    database = directory / f"{kind.key}.db"
+    shutil.copy(template_db, database)
+    database_url = f"sqlite:///{database}"
+    port = free_port()
+    argv = [*kind.argv, "--port", str(port)]
+    argv += ["--host", "127.0.0.1"] if kind.ours else ["--database-url", database_url]
+    log = directory / f"{kind.key}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 (argv is ours, no shell)
+            pinned(SERVER_CPU, argv),
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=_clean_env(kind, database_url),
+        )
+    server = Server(kind, port, process.pid, log)
+    try:
+        _wait_ready(server, process, token)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def all_running(
+    kinds: Sequence[AppKind], directory: Path, template_db: Path, token: str
+) -> Iterator[list[Server]]:
+    """Every contender at once; only one is loaded at a time, the others sit idle."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(running(k, directory, template_db, token)) for k in kinds]

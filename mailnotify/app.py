@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import yaml
@@ -60,6 +62,27 @@ def _function_resolver(names: Mapping[str, str]) -> Callable[[str], Callable[...
     return resolve
 
 
+def _lifespan(services: Services) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        if not services.settings.embedded_worker:
+            yield
+            return
+        from mailnotify.worker import build_worker
+
+        worker = build_worker(services.settings, services.engine)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop, services.outbox_signal))
+        try:
+            yield
+        finally:
+            stop.set()
+            services.outbox_signal.notify()
+            await task
+
+    return lifespan
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     """The ASGI app for ``settings``; pass ``engine`` to share one (tests, the worker)."""
     spec = load_spec(settings)
@@ -76,6 +99,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     ]
     app = AsyncApp(
         __name__,
+        lifespan=_lifespan(services),
         middlewares=middlewares,
         resolver=Resolver(_function_resolver(handler_names(spec))),
         validator_map=validator_map(services.address_policy),

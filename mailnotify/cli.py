@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from mailnotify import crud, logs, migrate
 from mailnotify.config import ConfigError, Settings, load_settings
@@ -82,6 +83,78 @@ def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if count or args.user else 1
 
 
+def _worker(_args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import signal
+
+    from mailnotify.worker import build_worker
+
+    logs.configure(settings.log_level)
+    worker = build_worker(settings, make_engine(settings.database_url))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(stop)
+
+    asyncio.run(run())
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from mailnotify.addresses import AddressPolicy
+    from mailnotify.app import load_spec
+    from mailnotify.clock import now_ms
+    from mailnotify.ingest import IngestError, ingest
+    from mailnotify.quota import Thresholds
+    from mailnotify.validation import component_schema, format_checker
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"mailnotify: no such file: {path}", file=sys.stderr)
+        return 2
+    checker = format_checker(AddressPolicy.from_networks(settings.allow_networks))
+    try:
+        summary = ingest(
+            path,
+            engine=make_engine(settings.database_url),
+            schema=component_schema(load_spec(settings), "UsageBatch", checker),
+            thresholds=Thresholds(
+                settings.quota_warning, settings.quota_critical, settings.quota_recovery
+            ),
+            mailbox_emails=settings.smtp_url is not None,
+            now_ms=now_ms(),
+        )
+    except IngestError as exc:
+        shown = exc.problems[:20]
+        more = len(exc.problems) - len(shown)
+        print("\n".join(f"mailnotify: {p}" for p in shown), file=sys.stderr)
+        if more:
+            print(f"mailnotify: ... and {more} more", file=sys.stderr)
+        print(
+            f"mailnotify: {exc.applied_lines:,} reports before these were applied; "
+            "fix the file and ingest it again (applied reports are not applied twice)",
+            file=sys.stderr,
+        )
+        return 1
+    _print(
+        args,
+        {
+            "lines": summary.lines,
+            "applied": summary.applied,
+            "ignored": summary.ignored,
+            "events": summary.events,
+            "seconds": round(summary.seconds, 3),
+        },
+        f"{summary.lines:,} reports in {summary.seconds:.1f}s ({summary.rate:,.0f}/s): "
+        f"{summary.applied:,} applied, {summary.ignored:,} ignored as older, "
+        f"{summary.events:,} events raised",
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     top = argparse.ArgumentParser(prog="mailnotify", description=__doc__)
@@ -91,6 +164,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(run=_serve)
+
+    commands.add_parser("worker", help="run the delivery worker alone").set_defaults(run=_worker)
+    ingest = commands.add_parser("ingest", help="apply usage reports from a JSON Lines file")
+    ingest.add_argument("file", metavar="FILE.jsonl", help="one usage report per line")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.set_defaults(run=_ingest)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"

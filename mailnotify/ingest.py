@@ -1,0 +1,152 @@
+"""Bulk intake of usage reports from a JSON Lines file, through the same engine as the API."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+import orjson
+from sqlalchemy import Engine
+
+from mailnotify.db import writing
+from mailnotify.errors import ApiError, FieldError
+from mailnotify.intake import apply_usage, report_from_json
+from mailnotify.quota import Thresholds
+from mailnotify.validation import CompiledSchema
+
+BATCH = 5000
+
+
+class IngestError(Exception):
+    """Lines that cannot be applied; batches before them were applied and stay applied."""
+
+    def __init__(self, problems: list[str], applied_lines: int) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.applied_lines = applied_lines
+
+
+@dataclass(slots=True)
+class Summary:
+    """What an ingest did."""
+
+    lines: int = 0
+    applied: int = 0
+    ignored: int = 0
+    events: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Reports per second."""
+        return self.lines / self.seconds if self.seconds else 0.0
+
+
+class Progress:
+    """A progress line on stderr: share of the file read, rate and time left."""
+
+    def __init__(self, total_bytes: int, stream: TextIO, interval: float = 0.5) -> None:
+        self._total = max(total_bytes, 1)
+        self._stream = stream
+        self._interval = interval
+        self._started = self._last = time.monotonic()
+        self._tty = stream.isatty()
+
+    def update(self, done_bytes: int, lines: int, *, final: bool = False) -> None:
+        """Show progress, at most every ``interval`` seconds unless ``final``."""
+        now = time.monotonic()
+        if not final and now - self._last < self._interval:
+            return
+        self._last = now
+        elapsed = max(now - self._started, 1e-9)
+        share = min(done_bytes / self._total, 1.0)
+        left = elapsed / share - elapsed if share > 0 else 0.0
+        text = (
+            f"ingest: {share:6.1%}  {lines:,} reports  {lines / elapsed:,.0f}/s  {left:,.0f}s left"
+        )
+        end = "\n" if final or not self._tty else ""
+        self._stream.write(("\r" if self._tty else "") + text + end)
+        self._stream.flush()
+
+
+def _batches(handle: BinaryIO) -> Iterator[tuple[int, list[tuple[int, Any]], list[str]]]:
+    """(bytes read, [(line number, parsed)], problems) per batch; blank lines are skipped."""
+    batch: list[tuple[int, Any]] = []
+    problems: list[str] = []
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            batch.append((number, orjson.loads(line)))
+        except orjson.JSONDecodeError:
+            problems.append(f"line {number}: body: must be valid JSON")
+        if len(batch) >= BATCH:
+            yield handle.tell(), batch, problems
+            batch, problems = [], []
+    yield handle.tell(), batch, problems
+
+
+def _problems(errors: list[FieldError], numbers: list[int]) -> list[str]:
+    found = []
+    for error in errors:
+        parts = error.field.split(".", 2)
+        if parts[0] == "reports" and len(parts) >= 2 and parts[1].isdigit():
+            rest = parts[2] if len(parts) == 3 else "body"
+            found.append(f"line {numbers[int(parts[1])]}: {rest}: {error.description}")
+        else:
+            found.append(f"{error.field}: {error.description}")
+    return found
+
+
+def ingest(
+    path: Path,
+    *,
+    engine: Engine,
+    schema: CompiledSchema,
+    thresholds: Thresholds,
+    mailbox_emails: bool,
+    now_ms: int,
+    progress: TextIO = sys.stderr,
+) -> Summary:
+    """Apply every report of ``path`` in atomic batches; IngestError names bad lines.
+
+    Re-running a file is safe: a report not newer than the mailbox's last one raises
+    nothing, so after fixing a bad line the whole file can be ingested again.
+    """
+    summary = Summary()
+    started = time.monotonic()
+    meter = Progress(path.stat().st_size, progress)
+    with path.open("rb") as handle:
+        for done, batch, problems in _batches(handle):
+            numbers = [number for number, _ in batch]
+            errors = schema.errors({"reports": [raw for _, raw in batch]}) if batch else []
+            problems += _problems(errors, numbers)
+            if problems:
+                raise IngestError(problems, summary.lines)
+            if batch:
+                reports = [report_from_json(raw) for _, raw in batch]
+                try:
+                    with writing(engine) as session:
+                        result = apply_usage(
+                            session=session,
+                            reports=reports,
+                            thresholds=thresholds,
+                            mailbox_emails=mailbox_emails,
+                            now_ms=now_ms,
+                        )
+                except ApiError as error:
+                    raise IngestError(
+                        _problems(list(error.errors), numbers), summary.lines
+                    ) from None
+                summary.lines += len(batch)
+                summary.applied += result.applied
+                summary.ignored += result.ignored
+                summary.events += result.events
+            meter.update(done, summary.lines)
+    summary.seconds = time.monotonic() - started
+    meter.update(path.stat().st_size, summary.lines, final=True)
+    return summary

@@ -129,6 +129,12 @@ FOREIGN: dict[type[BaseException], ErrorKind] = {
 
 _DETAIL_MAX = 300
 
+_REFINED: tuple[tuple[type[BaseException], ErrorKind], ...] = (
+    (ssl.SSLError, ErrorKind.TLS),
+    (socket.gaierror, ErrorKind.DNS),
+    (TimeoutError, ErrorKind.TIMEOUT),
+)
+
 
 def _kind_of(exc: BaseException) -> ErrorKind | None:
     for cls in type(exc).__mro__:
@@ -162,14 +168,11 @@ def translate(exc: BaseException) -> DeliveryError | None:
     if kind is None:
         return None
     if kind is ErrorKind.CONNECT:
-        # httpcore wraps handshake and lookup failures in ConnectError; the cause tells.
-        for cause in _causes(exc):
-            if isinstance(cause, ssl.SSLError):
-                kind = ErrorKind.TLS
-                break
-            if isinstance(cause, socket.gaierror):
-                kind = ErrorKind.DNS
-                break
+        # httpcore wraps handshake and lookup failures in ConnectError, smtplib turns a
+        # timeout into SMTPServerDisconnected; the chain of causes tells what happened.
+        kind = next(
+            (k for cause in _causes(exc) for t, k in _REFINED if isinstance(cause, t)), kind
+        )
     text = str(exc) or type(exc).__name__
     detail = f"{type(exc).__name__}: {text}"[:_DETAIL_MAX]
     return DeliveryError(kind, detail, code=_reply_code(exc))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 # Svix's schedule: the first attempt, then one retry after each of these delays.
@@ -65,6 +65,6 @@ def parse_retry_after(value: str, now: datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        # RFC 9110 dates are always GMT; a zone-less parse is either "-0000" or not a date.
-        return None
+        # HTTP dates are always GMT; asctime's form just does not say so.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,173 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.signing_secret_response import SigningSecretResponse
+from ...types import Response
+
+
+def _get_kwargs() -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/users/me/notifications/signing-secret",
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | SigningSecretResponse | None:
+    if response.status_code == 200:
+        response_200 = SigningSecretResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | SigningSecretResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | SigningSecretResponse]:
+    """Get the webhook signing secret
+
+     The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
+    form. It is created on first use and stays the same afterwards. Verify each
+    webhook's `webhook-signature` with it (the SDK's `verify_webhook` does).
+
+    Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | SigningSecretResponse]
+    """
+
+    kwargs = _get_kwargs()
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | SigningSecretResponse | None:
+    """Get the webhook signing secret
+
+     The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
+    form. It is created on first use and stays the same afterwards. Verify each
+    webhook's `webhook-signature` with it (the SDK's `verify_webhook` does).
+
+    Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | SigningSecretResponse
+    """
+
+    return sync_detailed(
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | SigningSecretResponse]:
+    """Get the webhook signing secret
+
+     The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
+    form. It is created on first use and stays the same afterwards. Verify each
+    webhook's `webhook-signature` with it (the SDK's `verify_webhook` does).
+
+    Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | SigningSecretResponse]
+    """
+
+    kwargs = _get_kwargs()
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | SigningSecretResponse | None:
+    """Get the webhook signing secret
+
+     The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
+    form. It is created on first use and stays the same afterwards. Verify each
+    webhook's `webhook-signature` with it (the SDK's `verify_webhook` does).
+
+    Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | SigningSecretResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+        )
+    ).parsed

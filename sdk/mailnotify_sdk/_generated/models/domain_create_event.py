@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.domain_create_event_action_type import (
+    DomainCreateEventActionType,
+    check_domain_create_event_action_type,
+)
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="DomainCreateEvent")
+
+
+@_attrs_define
+class DomainCreateEvent:
+    """A managed domain became active for the first time.
+
+    Example:
+        {'id': 'evt_7Qm2ZbKqXyQ9mH4nL3cE', 'created_at': '2026-11-24T10:00:00Z', 'action_type': 'domain_create',
+            'domain_name': 'example.com', 'postmaster_code': 'PM4D5E6'}
+
+    Attributes:
+        id (str): The event id; also sent as the `webhook-id` header. Example: evt_7Qm2ZbKqXyQ9mH4nL3cE.
+        created_at (datetime.datetime):  Example: 2026-11-24T10:00:00Z.
+        action_type (DomainCreateEventActionType):
+        domain_name (str):  Example: example.com.
+        postmaster_code (str):  Example: PM4D5E6.
+        postmaster_token (str | Unset): Present only when the platform supplied one.
+    """
+
+    id: str
+    created_at: datetime.datetime
+    action_type: DomainCreateEventActionType
+    domain_name: str
+    postmaster_code: str
+    postmaster_token: str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        created_at = self.created_at.isoformat()
+
+        action_type: str = self.action_type
+
+        domain_name = self.domain_name
+
+        postmaster_code = self.postmaster_code
+
+        postmaster_token = self.postmaster_token
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "id": id,
+                "created_at": created_at,
+                "action_type": action_type,
+                "domain_name": domain_name,
+                "postmaster_code": postmaster_code,
+            }
+        )
+        if postmaster_token is not UNSET:
+            field_dict["postmaster_token"] = postmaster_token
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        action_type = check_domain_create_event_action_type(d.pop("action_type"))
+
+        domain_name = d.pop("domain_name")
+
+        postmaster_code = d.pop("postmaster_code")
+
+        postmaster_token = d.pop("postmaster_token", UNSET)
+
+        domain_create_event = cls(
+            id=id,
+            created_at=created_at,
+            action_type=action_type,
+            domain_name=domain_name,
+            postmaster_code=postmaster_code,
+            postmaster_token=postmaster_token,
+        )
+
+        return domain_create_event

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+
+T = TypeVar("T", bound="EmailOverquotaEventPayload")
+
+
+@_attrs_define
+class EmailOverquotaEventPayload:
+    """
+    Attributes:
+        email_address (str):  Example: alice@example.com.
+        email_code (str):  Example: EA1B2C3.
+        assigned_size (int): Bytes assigned (`space`) or the message limit (`messages`). Example: 8589934592.
+        used_size (int): Bytes used (`space`) or messages stored (`messages`). Example: 6871947674.
+        crossed (int): The threshold that triggered the event, in percent. Example: 80.
+    """
+
+    email_address: str
+    email_code: str
+    assigned_size: int
+    used_size: int
+    crossed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        email_address = self.email_address
+
+        email_code = self.email_code
+
+        assigned_size = self.assigned_size
+
+        used_size = self.used_size
+
+        crossed = self.crossed
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "email_address": email_address,
+                "email_code": email_code,
+                "assigned_size": assigned_size,
+                "used_size": used_size,
+                "crossed": crossed,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        email_address = d.pop("email_address")
+
+        email_code = d.pop("email_code")
+
+        assigned_size = d.pop("assigned_size")
+
+        used_size = d.pop("used_size")
+
+        crossed = d.pop("crossed")
+
+        email_overquota_event_payload = cls(
+            email_address=email_address,
+            email_code=email_code,
+            assigned_size=assigned_size,
+            used_size=used_size,
+            crossed=crossed,
+        )
+
+        return email_overquota_event_payload

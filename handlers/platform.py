@@ -19,12 +19,10 @@ PLATFORM = frozenset({Role.platform})
 
 def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
     ids = [i for i in (domain.customer_id, domain.manager_id) if i is not None]
-    codes = dict(
-        session.connection()
-        .execute(select(col(User.id), col(User.code)).where(col(User.id).in_(ids)))
-        .tuples()
-        .all()
+    rows = session.connection().execute(
+        select(col(User.id), col(User.code)).where(col(User.id).in_(ids))
     )
+    codes = {user_id: code for user_id, code in rows}
     activated = domain.activated_at
     return {
         "domain_name": domain.name,

@@ -86,7 +86,8 @@ def test_the_webhook_body_is_the_contracts(
     )
     (event,) = [e for e in events(engine) if e["action_type"] == "email_overquota"]
     body = event["body"]
-    assert body["id"] == event["id"] and body["id"].startswith("evt_")
+    assert body["id"] == event["id"]
+    assert body["id"].startswith("evt_")
     assert body["created_at"].endswith("Z")
     assert {k: v for k, v in body.items() if k not in ("id", "created_at")} == {
         "action_type": "email_overquota",

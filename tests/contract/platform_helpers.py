@@ -77,4 +77,4 @@ def deliveries(engine: Engine) -> list[tuple[str, str, str | None, str | None]]:
                 "ORDER BY d.id"
             )
         ).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]

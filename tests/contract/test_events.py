@@ -38,12 +38,9 @@ def test_quota_events_for_each_metric_follow_the_thresholds(
 ) -> None:
     put_domain(client, platform, "example.com", customer_code=customer.code)
     for minute, used in enumerate((50, 80, 90, 96, 99, 85, 75, 74, 74, 100)):
-        usage = {metric: (used, 100)}
-        response = post_usage(
-            client,
-            platform,
-            report("EA1", "example.com", at=f"2026-11-24T10:{minute:02d}:00Z", **usage),
-        )
+        sample = report("EA1", "example.com", at=f"2026-11-24T10:{minute:02d}:00Z")
+        sample[metric] = {"used": used, "assigned": 100}
+        response = post_usage(client, platform, sample)
         assert response.status_code == 200, response.text
     assert quota_events(engine) == [
         (metric, "exceeded", 80),

@@ -21,6 +21,9 @@ from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
 from tests.pg import postgres_server
 
+# Real receivers on loopback (HTTPS webhooks, SMTP), shared by every test that delivers.
+pytest_plugins = ("tests.receivers",)
+
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -22,7 +22,7 @@ from mailnotify.delivery import (
     SmtpTarget,
     compose_quota_email,
 )
-from tests.mailnotify.delivery.conftest import (
+from tests.receivers import (
     FreePortController,
     Mailroom,
     SMTPServerHandle,

@@ -8,7 +8,7 @@ import httpcore
 import pytest
 
 from mailnotify.delivery.transport import PinnedBackend
-from tests.mailnotify.delivery.conftest import Tripwire
+from tests.receivers import Tripwire
 
 
 async def test_only_the_checked_host_is_connected_and_at_its_addresses_in_order() -> None:

@@ -23,7 +23,7 @@ from mailnotify.delivery import (
     WebhookSender,
     generate_secret,
 )
-from tests.mailnotify.delivery.conftest import (
+from tests.receivers import (
     SLOW_SECONDS,
     HTTPSServer,
     MapResolver,

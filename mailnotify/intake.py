@@ -6,6 +6,7 @@ that raised them (an outbox); nothing is sent from here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,7 @@ class UsageReport:
     messages_assigned: int
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_timestamp(value: str) -> int:
     """Microseconds since the epoch of an RFC 3339 date-time with an offset."""
     moment = datetime.fromisoformat(value)
@@ -276,22 +278,22 @@ def upsert_domain(
 
 def _load_boxes(session: Session, codes: Sequence[str]) -> dict[str, _Box]:
     table = _table(Mailbox)
+    # Only what decides the next step: a report that is applied overwrites the rest.
+    columns = (table.c.email_code, table.c.space_level, table.c.messages_level, table.c.observed_us)
     boxes: dict[str, _Box] = {}
+    levels = {level.value: level for level in Level}
     for start in range(0, len(codes), _CHUNK):
         rows = session.connection().execute(
-            select(table).where(table.c.email_code.in_(codes[start : start + _CHUNK]))
+            select(*columns).where(table.c.email_code.in_(codes[start : start + _CHUNK]))
         )
-        for row in rows.mappings():
-            boxes[row["email_code"]] = _Box(
-                email_address=row["email_address"],
-                domain_name=row["domain_name"],
-                space_level=Level(row["space_level"]),
-                messages_level=Level(row["messages_level"]),
-                observed_us=row["observed_us"],
-                values={
-                    k: row[k]
-                    for k in ("space_used", "space_assigned", "messages_used", "messages_assigned")
-                },
+        for code, space, messages, observed in rows:
+            boxes[code] = _Box(
+                email_address="",
+                domain_name="",
+                space_level=levels[space],
+                messages_level=levels[messages],
+                observed_us=observed,
+                values={},
                 new=False,
             )
     return boxes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,7 +18,7 @@ from ._generated.models import (
     UsageResult,
 )
 from ._operations import DomainFields, NotificationSettingsFields, Operation, result
-from ._transport import Retries, as_retries, send, send_async
+from ._transport import Retries, as_retries, map_httpx_exceptions, send, send_async
 from ._version import __version__
 
 T = TypeVar("T")
@@ -28,10 +29,11 @@ DEFAULT_RETRIES = 2
 
 def _api_url(base_url: str) -> str:
     try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        url = httpx.URL()
-    if url.scheme not in ("http", "https") or not url.host:
+        url = urlsplit(base_url)
+        valid = url.scheme in ("http", "https") and bool(url.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise ValueError(f"base_url must be an origin like https://api.example.com: {base_url!r}")
     return base_url.rstrip("/") + "/api"
 
@@ -60,12 +62,11 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._retries = as_retries(retries)
-        self._http = httpx.Client(
-            base_url=_api_url(base_url),
-            headers=_headers(token),
-            timeout=timeout,
-            transport=transport,
-        )
+        api_url = _api_url(base_url)
+        with map_httpx_exceptions():
+            self._http = httpx.Client(
+                base_url=api_url, headers=_headers(token), timeout=timeout, transport=transport
+            )
 
     def get_notification_settings(self) -> NotificationSettings:
         """The caller's notification settings."""
@@ -124,12 +125,11 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._retries = as_retries(retries)
-        self._http = httpx.AsyncClient(
-            base_url=_api_url(base_url),
-            headers=_headers(token),
-            timeout=timeout,
-            transport=transport,
-        )
+        api_url = _api_url(base_url)
+        with map_httpx_exceptions():
+            self._http = httpx.AsyncClient(
+                base_url=api_url, headers=_headers(token), timeout=timeout, transport=transport
+            )
 
     async def get_notification_settings(self) -> NotificationSettings:
         """The caller's notification settings."""

@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import anyio.from_thread
 import httpx
@@ -65,6 +65,18 @@ class _AsCoroutines:
 
         return call
 
+    async def __aenter__(self) -> _AsCoroutines:
+        self._client.__enter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self._client.__exit__(*exc_info)
+
+
+def as_async(client: Client) -> AsyncClient:
+    """``client`` presented as an ``AsyncClient``; ``test_client`` checks their likeness."""
+    return cast(AsyncClient, _AsCoroutines(client))
+
 
 class Connect(Protocol):
     """Open a client of the parametrized kind; the fixture closes it."""
@@ -103,7 +115,7 @@ async def connect(request: pytest.FixtureRequest, app: ASGIApp) -> AsyncIterator
             client = AsyncClient(base_url, token, retries=retries, transport=transport)
         else:
             sync = Client(base_url, token, retries=retries, transport=SyncASGITransport(target))
-            client = cast(AsyncClient, _AsCoroutines(sync))
+            client = as_async(sync)
         opened.append(client)
         return client
 
@@ -120,7 +132,7 @@ class LiveServer:
         self._socket.bind(("127.0.0.1", 0))
         host, port = self._socket.getsockname()
         self.origin = f"http://{host}:{port}"
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="none")
+        config = uvicorn.Config(app, lifespan="auto", log_level="warning", ws="none")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, args=([self._socket],))
 

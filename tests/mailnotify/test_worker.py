@@ -1,0 +1,352 @@
+"""The delivery worker against a real HTTPS receiver and a real SMTP server (CONTRACT §4)."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from starlette.testclient import TestClient
+
+from mailnotify import crud
+from mailnotify.app import create_app
+from mailnotify.clock import now_ms
+from mailnotify.config import Settings
+from mailnotify.db import writing
+from mailnotify.delivery.schedule import DELAYS
+from mailnotify.worker import DeliveryWorker, build_worker
+from tests.conftest import Account, MakeUser
+from tests.contract.platform_helpers import post_usage, put_domain, report
+from tests.receivers import HTTPSServer, SMTPServerHandle
+
+
+class FakeClock:
+    """The worker's clock, moved by hand: retries are checked without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = now_ms() + 1000  # just after the API stamped the deliveries due
+
+    def __call__(self) -> int:
+        return self.now
+
+
+class Midpoint:
+    """Jitter pinned to its middle, so each retry lands exactly on the schedule."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return (a + b) / 2
+
+
+@pytest.fixture
+def local_settings(settings: Settings, receiver: HTTPSServer) -> Settings:
+    return settings.model_copy(
+        update={"webhook_allow_cidrs": "127.0.0.0/8", "webhook_ca_bundle": receiver.ca_bundle}
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def worker(local_settings: Settings, engine: Engine, clock: FakeClock) -> DeliveryWorker:
+    return build_worker(local_settings, engine, clock=clock, rng=Midpoint())
+
+
+@pytest.fixture
+def client(local_settings: Settings, engine: Engine) -> Any:
+    with TestClient(create_app(local_settings, engine=engine)) as test_client:
+        yield test_client
+
+
+def subscribe(
+    client: TestClient,
+    engine: Engine,
+    account: Account,
+    url: str,
+    receiver: HTTPSServer,
+    **actions: bool,
+) -> None:
+    response = client.put(
+        "/api/users/me/notifications",
+        headers=account.headers,
+        json={"notification_url": url, **actions},
+    )
+    assert response.status_code == 200, response.text
+    with engine.begin() as connection:
+        # The receiver verifies with its own secret; give the account that one.
+        connection.execute(
+            text("UPDATE notification_settings SET signing_secret = :s"), {"s": receiver.secret}
+        )
+
+
+def quota_event(client: TestClient, platform: Account, customer: Account, used: int = 90) -> None:
+    put_domain(client, platform, "example.com", customer_code=customer.code)
+    response = post_usage(client, platform, report("EA1", "example.com", space=(used, 100)))
+    assert response.json()["resources"][0]["events"] == 1
+
+
+def delivery_rows(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT channel, status, attempts, due_ms, last_error FROM deliveries ORDER BY id")
+        )
+        return [dict(row) for row in rows.mappings()]
+
+
+async def test_delivers_a_signed_webhook_with_the_event_id(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/ok",
+        receiver,
+        email_overquota_callback=True,
+    )
+    quota_event(client, platform, customer)
+    assert await worker.run_once() == 1
+    [request] = receiver.receiver.requests
+    assert request.verified
+    body = json.loads(request.body)
+    assert request.headers["webhook-id"] == body["id"]
+    assert request.headers["content-type"] == "application/json"
+    assert body["action_type"] == "email_overquota"
+    assert body["payload"]["crossed"] == 80
+    assert [(r["status"], r["attempts"]) for r in delivery_rows(engine)] == [("delivered", 1)]
+    assert await worker.run_once() == 0  # nothing sent twice
+
+
+async def test_failures_are_retried_on_schedule_then_marked_failed(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+    clock: FakeClock,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/fail",
+        receiver,
+        domain_create_callback=True,
+    )
+    put_domain(client, platform, "example.com", customer_code=customer.code)
+    ids = set()
+    for attempt, delay in enumerate([*DELAYS, None], start=1):
+        assert await worker.run_once() == 1
+        [row] = delivery_rows(engine)
+        assert row["attempts"] == attempt
+        assert "500" in row["last_error"]
+        if delay is None:
+            assert row["status"] == "failed"
+            break
+        assert row["status"] == "pending"
+        # /fail's Retry-After is ignored: only 429 and 503 carry one that counts.
+        assert row["due_ms"] - clock.now == delay.total_seconds() * 1000
+        clock.now = row["due_ms"] - 1
+        assert await worker.run_once() == 0  # not due yet
+        clock.now = row["due_ms"]
+        ids.add(receiver.receiver.requests[-1].headers["webhook-id"])
+    assert len(receiver.receiver.requests) == 1 + len(DELAYS)
+    assert len({r.headers["webhook-id"] for r in receiver.receiver.requests}) == 1
+
+
+async def test_retry_after_on_429_is_honoured(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+    clock: FakeClock,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/busy",
+        receiver,
+        domain_create_callback=True,
+    )
+    put_domain(client, platform, "example.com", customer_code=customer.code)
+    await worker.run_once()
+    [row] = delivery_rows(engine)
+    assert row["status"] == "pending"
+    assert row["due_ms"] - clock.now == 120_000  # Retry-After: 120 beats the 5 s step
+
+
+async def test_a_redirect_is_a_failure(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/redirect",
+        receiver,
+        email_overquota_callback=True,
+    )
+    quota_event(client, platform, customer)
+    await worker.run_once()
+    assert [r.path for r in receiver.receiver.requests] == ["/redirect"]
+    assert delivery_rows(engine)[0]["status"] == "pending"
+
+
+async def test_the_setting_is_read_at_send_time(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/ok",
+        receiver,
+        email_overquota_callback=True,
+    )
+    quota_event(client, platform, customer)
+    client.put(
+        "/api/users/me/notifications",
+        headers=customer.headers,
+        json={"email_overquota_callback": False},
+    )
+    assert await worker.run_once() == 1
+    assert receiver.receiver.requests == []
+    assert delivery_rows(engine)[0]["status"] == "skipped"
+
+
+async def test_a_private_address_is_refused_without_the_allow_list(
+    client: TestClient,
+    engine: Engine,
+    settings: Settings,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+    clock: FakeClock,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    # Saved while an allow-list admitted it; the worker now runs without one.
+    subscribe(
+        client,
+        engine,
+        customer,
+        f"https://127.0.0.1:{receiver.port}/ok",
+        receiver,
+        email_overquota_callback=True,
+    )
+    quota_event(client, platform, customer)
+    strict = build_worker(
+        settings.model_copy(update={"webhook_ca_bundle": receiver.ca_bundle}),
+        engine,
+        clock=clock,
+        rng=Midpoint(),
+    )
+    assert await strict.run_once() == 1
+    assert receiver.receiver.requests == []
+    [row] = delivery_rows(engine)
+    assert row["status"] == "failed"
+    assert "not allowed" in row["last_error"]
+
+
+def _text_and_html(envelope: Any) -> tuple[Message, str, str]:
+    message = message_from_bytes(envelope.original_content)
+    parts = {
+        p.get_content_type(): p.get_payload(decode=True).decode()
+        for p in message.walk()
+        if not p.is_multipart()
+    }
+    return message, parts["text/plain"], parts["text/html"]
+
+
+async def test_quota_emails_go_to_the_account_and_warnings_to_the_mailbox(
+    settings: Settings,
+    engine: Engine,
+    smtp_server: SMTPServerHandle,
+    make_user: MakeUser,
+    clock: FakeClock,
+) -> None:
+    mailing = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_server.port}"})
+    customer, platform = make_user("customer"), make_user("platform")
+    with TestClient(create_app(mailing, engine=engine)) as client:
+        client.put(
+            "/api/users/me/notifications",
+            headers=customer.headers,
+            json={"notification_email": "ops@example.com", "email_overquota_email": True},
+        )
+        quota_event(client, platform, customer, used=97)
+    worker = build_worker(mailing, engine, clock=clock, rng=Midpoint())
+    assert await worker.run_once() == 2
+    by_recipient = {tuple(e.rcpt_tos): e for e in smtp_server.mailroom.messages}
+    account, text_part, html_part = _text_and_html(by_recipient[("ops@example.com",)])
+    assert "ea1@example.com" in account["Subject"]
+    assert "storage space" in account["Subject"]
+    assert "critical" in account["Subject"]
+    assert "97%" in text_part
+    assert "<html" in html_part
+    mailbox, _, _ = _text_and_html(by_recipient[("ea1@example.com",)])
+    assert "critical" in mailbox["Subject"]
+    assert {r["status"] for r in delivery_rows(engine)} == {"delivered"}
+
+
+async def test_without_smtp_emails_wait_for_it(
+    client: TestClient,
+    engine: Engine,
+    worker: DeliveryWorker,
+    make_user: MakeUser,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    client.put(
+        "/api/users/me/notifications",
+        headers=customer.headers,
+        json={"notification_email": "ops@example.com", "email_overquota_email": True},
+    )
+    quota_event(client, platform, customer)
+    assert await worker.run_once() == 1
+    [row] = delivery_rows(engine)
+    assert row["status"] == "pending"
+    assert row["last_error"] == "no SMTP server is configured"
+
+
+def test_signing_secret_is_created_on_first_use_and_stable(
+    client: TestClient, engine: Engine, make_user: MakeUser
+) -> None:
+    customer = make_user("customer")
+    first = client.get("/api/users/me/notifications/signing-secret", headers=customer.headers)
+    assert first.status_code == 200
+    secret = first.json()["resources"][0]["secret"]
+    assert secret.startswith("whsec_")
+    again = client.get("/api/users/me/notifications/signing-secret", headers=customer.headers)
+    assert again.json()["resources"][0]["secret"] == secret
+    mailbox = make_user("mailbox")
+    assert (
+        client.get(
+            "/api/users/me/notifications/signing-secret", headers=mailbox.headers
+        ).status_code
+        == 403
+    )
+    with writing(engine) as session:
+        user = crud.user_by_code(session=session, code=customer.code)
+        assert user.id is not None
+        assert crud.signing_secret(session=session, user_id=user.id) == secret

@@ -272,11 +272,11 @@ async def test_a_private_address_is_refused_without_the_allow_list(
 
 def _text_and_html(envelope: Any) -> tuple[Message, str, str]:
     message = message_from_bytes(envelope.original_content)
-    parts = {
-        p.get_content_type(): p.get_payload(decode=True).decode()
-        for p in message.walk()
-        if not p.is_multipart()
-    }
+    parts: dict[str, str] = {}
+    for part in message.walk():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            parts[part.get_content_type()] = payload.decode()
     return message, parts["text/plain"], parts["text/html"]
 
 

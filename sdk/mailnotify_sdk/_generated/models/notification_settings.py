@@ -15,9 +15,9 @@ class NotificationSettings:
     Attributes:
         notification_url (None | str): Webhook endpoint that receives enabled notifications as JSON POST requests.
 
-            - Must be an absolute `https://` URL with a host name (at most 253 characters) or
-              an IPv4 address, and no `user:password@` part; at most 2048 characters. Path,
-              query and fragment use only the characters RFC 3986 allows there.
+            - Must be an absolute `https://` URL with a host name or an IPv4 address, and no
+              `user:password@` part; at most 2048 characters. Path, query and fragment use
+              only the characters RFC 3986 allows there (`format: uri`).
             - The host must be public: `localhost` and private, loopback or link-local
               addresses are refused (an operator allow-list can open ranges).
             - Required when enabling `email_overquota_callback` or `domain_create_callback`,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -141,7 +142,7 @@ class LiveServer:
         for _ in range(500):
             if self._server.started or not self._thread.is_alive():
                 break
-            threading.Event().wait(0.01)
+            time.sleep(0.01)
         assert self._server.started, "uvicorn did not start"
         return self
 

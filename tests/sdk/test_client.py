@@ -142,7 +142,10 @@ EXCEPTIONS: dict[int, type[APIError]] = {
 
 
 def documented_errors() -> list[tuple[str, int]]:
-    """(operationId, status) for every error status openapi.yaml documents."""
+    """(operationId, status) for every error status openapi.yaml documents.
+
+    415 aside: the SDK always sends JSON, so the server's 415 is checked separately.
+    """
     return [
         (operation_id, int(status))
         for operation_id, operation in spec_operations().items()
@@ -152,11 +155,13 @@ def documented_errors() -> list[tuple[str, int]]:
 
 
 def test_every_operation_has_a_method_on_both_clients_and_a_call_here() -> None:
-    for operation_id in spec_operations():
+    operations = spec_operations()
+    for operation_id in operations:
         name = snake(operation_id)
         assert callable(getattr(Client, name, None)), name
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name, None)), name
-        assert operation_id in CALLS
+    assert set(public_methods(Client)) - {"close"} == {snake(o) for o in operations}
+    assert set(CALLS) == set(RETURNS) == set(operations)
 
 
 def public_methods(cls: type) -> dict[str, inspect.Signature]:
@@ -222,15 +227,6 @@ async def test_explicit_none_is_sent_as_null_and_clears(
     cleared = await client.update_notification_settings(notification_email=None)
     assert cleared.notification_email is None
     assert cleared.notification_url == "https://hooks.example.com/mail"
-
-
-async def test_an_unknown_field_is_a_type_error_and_not_sent(
-    connect: Connect, customer: Account
-) -> None:
-    client = connect(customer.token)
-    fields: dict[str, Any] = {"colour": "red"}
-    with pytest.raises(TypeError, match="colour"):
-        await client.update_notification_settings(**fields)
 
 
 async def add_domain(connect: Connect, make_user: MakeUser, customer: Account) -> None:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_log: bool = True
     embedded_worker: bool = True
+    # A claimed delivery is someone else's to retry only after this; it must outlast the
+    # 10 s send timeout, or a slow send could be repeated in parallel.
+    worker_lease_seconds: int = Field(default=60, ge=11)
     spec_path: Path = SPEC_PATH
 
     @field_validator("webhook_allow_cidrs")

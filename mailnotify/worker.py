@@ -85,6 +85,7 @@ class DeliveryWorker:
         rng: Random | None = None,
         batch: int = 256,
         concurrency: int = 64,
+        lease_ms: int = LEASE_MS,
     ) -> None:
         self._engine = engine
         self._webhooks = webhooks
@@ -94,13 +95,14 @@ class DeliveryWorker:
         self._clock = clock
         self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
         self._batch = batch
+        self._lease_ms = lease_ms
         self._limit = asyncio.Semaphore(concurrency)
 
     def claim(self) -> list[Job]:
         """Lease up to one batch of due deliveries (a short write transaction)."""
         deliveries, events = _table(Delivery), _table(Event)
         now = self._clock()
-        lease = now + LEASE_MS
+        lease = now + self._lease_ms
         with writing(self._engine) as session:
             connection = session.connection()
             query = (
@@ -314,5 +316,6 @@ def build_worker(settings: Settings, engine: Engine, **options: Any) -> Delivery
             critical=settings.quota_critical,
             recovery=settings.quota_recovery,
         ),
+        lease_ms=settings.worker_lease_seconds * 1000,
         **options,
     )

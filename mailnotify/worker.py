@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from mailnotify.clock import Clock, now_ms
 from mailnotify.config import Settings
-from mailnotify.db import writing
+from mailnotify.db import reading, writing
 from mailnotify.delivery.email import QuotaNotice, compose_mailbox_warning, compose_quota_email
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.schedule import Random, next_attempt
@@ -103,6 +103,18 @@ class DeliveryWorker:
         deliveries, events = _table(Delivery), _table(Event)
         now = self._clock()
         lease = now + self._lease_ms
+        due = (
+            deliveries.c.status == DeliveryStatus.pending.value,
+            deliveries.c.due_ms <= now,
+            or_(deliveries.c.lease_until_ms.is_(None), deliveries.c.lease_until_ms < now),
+        )
+        # An idle worker polls often; a read needs no write lock, so it blocks no writer.
+        with reading(self._engine) as session:
+            if (
+                session.connection().execute(select(deliveries.c.id).where(*due).limit(1)).first()
+                is None
+            ):
+                return []
         with writing(self._engine) as session:
             connection = session.connection()
             query = (
@@ -117,11 +129,7 @@ class DeliveryWorker:
                     events.c.body,
                 )
                 .join(events, events.c.id == deliveries.c.event_id)
-                .where(
-                    deliveries.c.status == DeliveryStatus.pending.value,
-                    deliveries.c.due_ms <= now,
-                    or_(deliveries.c.lease_until_ms.is_(None), deliveries.c.lease_until_ms < now),
-                )
+                .where(*due)
                 .order_by(deliveries.c.due_ms)
                 .limit(self._batch)
             )

@@ -38,3 +38,6 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # uvicorn's own access log duplicates ours, without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs each request's full URL at INFO; a receiver's URL may carry a token.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

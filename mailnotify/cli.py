@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from mailnotify import crud, logs, migrate
 from mailnotify.config import ConfigError, Settings, load_settings
@@ -14,6 +17,15 @@ from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
 
 Command = Callable[[argparse.Namespace, Settings], int]
+
+
+@contextmanager
+def _engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _print(args: argparse.Namespace, data: dict[str, object], text: str) -> None:
@@ -38,13 +50,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    migrate.upgrade(make_engine(settings.database_url))
+    with _engine(settings) as engine:
+        migrate.upgrade(engine)
     print("database is at the latest revision", file=sys.stderr)
     return 0
 
 
 def _users_create(args: argparse.Namespace, settings: Settings) -> int:
-    with writing(make_engine(settings.database_url)) as session:
+    with _engine(settings) as engine, writing(engine) as session:
         created = crud.create_user(
             session=session, role=Role(args.role), name=args.name, customer_code=args.customer
         )
@@ -58,7 +71,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def _users_set_disabled(disabled: bool) -> Command:
     def run(args: argparse.Namespace, settings: Settings) -> int:
-        with writing(make_engine(settings.database_url)) as session:
+        with _engine(settings) as engine, writing(engine) as session:
             crud.set_disabled(session=session, code=args.code, disabled=disabled)
         print(f"{args.code} {'disabled' if disabled else 'enabled'}", file=sys.stderr)
         return 0
@@ -67,14 +80,14 @@ def _users_set_disabled(disabled: bool) -> Command:
 
 
 def _tokens_create(args: argparse.Namespace, settings: Settings) -> int:
-    with writing(make_engine(settings.database_url)) as session:
+    with _engine(settings) as engine, writing(engine) as session:
         token = crud.create_token(session=session, code=args.code)
     _print(args, {"code": args.code, "token": token}, f"token (shown once): {token}")
     return 0
 
 
 def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with writing(make_engine(settings.database_url)) as session:
+    with _engine(settings) as engine, writing(engine) as session:
         if args.user:
             count = crud.revoke_user_tokens(session=session, code=args.user)
         else:
@@ -90,16 +103,17 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
     from mailnotify.worker import build_worker
 
     logs.configure(settings.log_level)
-    worker = build_worker(settings, make_engine(settings.database_url))
 
-    async def run() -> None:
+    async def run(engine: Engine) -> None:
+        worker = build_worker(settings, engine)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await worker.run(stop)
 
-    asyncio.run(run())
+    with _engine(settings) as engine:
+        asyncio.run(run(engine))
     return 0
 
 
@@ -117,16 +131,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     checker = format_checker(AddressPolicy.from_networks(settings.allow_networks))
     try:
-        summary = ingest(
-            path,
-            engine=make_engine(settings.database_url),
-            schema=component_schema(load_spec(settings), "UsageBatch", checker),
-            thresholds=Thresholds(
-                settings.quota_warning, settings.quota_critical, settings.quota_recovery
-            ),
-            mailbox_emails=settings.smtp_url is not None,
-            now_ms=now_ms(),
-        )
+        with _engine(settings) as engine:
+            summary = ingest(
+                path,
+                engine=engine,
+                schema=component_schema(load_spec(settings), "UsageBatch", checker),
+                thresholds=Thresholds(
+                    settings.quota_warning, settings.quota_critical, settings.quota_recovery
+                ),
+                mailbox_emails=settings.smtp_url is not None,
+                now_ms=now_ms(),
+                progress=sys.stderr,
+            )
     except IngestError as exc:
         shown = exc.problems[:20]
         more = len(exc.problems) - len(shown)

@@ -1,0 +1,56 @@
+"""Configuration from MAILNOTIFY_* variables, with errors that name the variable."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from mailnotify.config import ConfigError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///mailnotify.db"
+    assert (settings.quota_warning, settings.quota_critical, settings.quota_recovery) == (
+        80,
+        95,
+        75,
+    )
+    assert settings.allow_networks == ()
+
+
+def test_reads_prefixed_variables() -> None:
+    settings = load_settings(
+        {
+            "MAILNOTIFY_WEBHOOK_ALLOW_CIDRS": "10.0.0.0/8, ::1/128",
+            "MAILNOTIFY_QUOTA_WARNING": "85",
+            "OTHER": "x",
+        }
+    )
+    assert settings.allow_networks == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert settings.quota_warning == 85
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"MAILNOTIFY_QUOTA_WARNING": "lots"}, "MAILNOTIFY_QUOTA_WARNING"),
+        (
+            {"MAILNOTIFY_WEBHOOK_ALLOW_CIDRS": "10.0.0.0/8,nonsense"},
+            "MAILNOTIFY_WEBHOOK_ALLOW_CIDRS",
+        ),
+        ({"MAILNOTIFY_WORKER_LEASE_SECONDS": "5"}, "MAILNOTIFY_WORKER_LEASE_SECONDS"),
+    ],
+)
+def test_a_bad_value_names_its_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ)
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(ConfigError, match="MAILNOTIFY_QUOTA_RECOVERY < MAILNOTIFY_QUOTA_WARNING"):
+        load_settings({"MAILNOTIFY_QUOTA_RECOVERY": "90"})

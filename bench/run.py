@@ -155,7 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="measured seconds (default 5; quick 1.5)")
     parser.add_argument("--no-log-variant", action="store_true", help="skip ours without log")
     parser.add_argument(
-        "--candidate", type=Path, metavar="CHECKOUT", help="also run the server of this checkout"
+        "--candidate",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CHECKOUT",
+        help="also run the server of this checkout (a proposed change); repeatable",
     )
     parser.add_argument("--apps", help="comma-separated contender keys to keep (default: all)")
     parser.add_argument("--scenarios", help="e.g. GET1,PUT20 (default: all four)")
@@ -166,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 2.0)
     args.duration = args.duration or (1.5 if args.quick else 5.0)
-    kinds = contenders(with_no_log=not args.no_log_variant, candidate=args.candidate)
+    kinds = contenders(with_no_log=not args.no_log_variant, candidates=args.candidate)
     if args.apps:
         kinds = [k for k in kinds if k.key in args.apps.split(",")]
     args.scenarios = [

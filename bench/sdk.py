@@ -1,51 +1,56 @@
-"""The SDK's cost per call against raw httpx, on the same server and the same connection kind.
+"""The SDK's cost per call against raw httpx, on the same server, sync and async.
 
-``python -m bench.sdk --port P --token T`` prints one JSON object: per-call wall time and
-client CPU time of ``mailnotify_sdk.Client(base_url, token).get_notification_settings()``
-and of ``httpx.Client.get(...).json()``, measured in alternating blocks.
+``python -m bench.sdk --port P --token T`` prints one JSON object: for each of ``sync``
+and ``async``, the per-call wall time and client CPU time of
+``mailnotify_sdk.[Async]Client(base_url, token).get_notification_settings()`` and of
+the same GET with a bare ``httpx.[Async]Client`` (send, check the status, decode the
+JSON), measured in alternating blocks on one keep-alive connection each.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import json
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from types import ModuleType
 
 import httpx
 
 from bench.work import PATH
 
 Call = Callable[[], object]
+AsyncCall = Callable[[], Awaitable[object]]
 
 
-class _SdkClient(Protocol):
-    def get_notification_settings(self) -> object: ...
-
-
-class _SdkModule(Protocol):
-    def Client(self, base_url: str, token: str) -> _SdkClient: ...
-
-
-def sdk_call(base: str, token: str) -> Call | None:
-    """The SDK's GET, or None when ``mailnotify_sdk`` is not installed."""
+def _sdk() -> ModuleType | None:
     try:
-        module: _SdkModule = importlib.import_module("mailnotify_sdk")
+        return importlib.import_module("mailnotify_sdk")
     except ImportError:
         return None
-    client = module.Client(base, token)
-    return client.get_notification_settings
 
 
-def raw_call(base: str, token: str) -> Call:
-    """The same GET with plain httpx: send, check the status, decode the JSON."""
-    client = httpx.Client(base_url=base, headers={"X-Api-Token": token})
+def raw_call(origin: str, token: str) -> Call:
+    """The GET with plain httpx."""
+    client = httpx.Client(base_url=origin, headers={"X-Api-Token": token})
 
     def call() -> object:
         response = client.get(PATH)
+        response.raise_for_status()
+        return response.json()
+
+    return call
+
+
+def raw_async_call(origin: str, token: str) -> AsyncCall:
+    """The GET with plain ``httpx.AsyncClient``."""
+    client = httpx.AsyncClient(base_url=origin, headers={"X-Api-Token": token})
+
+    async def call() -> object:
+        response = await client.get(PATH)
         response.raise_for_status()
         return response.json()
 
@@ -56,27 +61,49 @@ def _per_call(call: Call, count: int) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         call()
-    return (
-        (time.perf_counter() - wall) / count * 1e6,
-        (time.process_time() - cpu) / count * 1e6,
-    )
+    return (time.perf_counter() - wall) / count * 1e6, (time.process_time() - cpu) / count * 1e6
+
+
+async def _per_async_call(call: AsyncCall, count: int) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        await call()
+    return (time.perf_counter() - wall) / count * 1e6, (time.process_time() - cpu) / count * 1e6
+
+
+def _summary(samples: dict[str, list[tuple[float, float]]]) -> dict[str, float]:
+    out = {}
+    for name, values in samples.items():
+        out[f"{name}_wall_us"] = statistics.median(v[0] for v in values)
+        out[f"{name}_cpu_us"] = statistics.median(v[1] for v in values)
+    out["overhead"] = out["sdk_wall_us"] / out["raw_wall_us"] - 1
+    return out
 
 
 def measure(raw: Call, sdk: Call, *, blocks: int, calls: int) -> dict[str, float]:
-    """Median per-call wall and CPU microseconds of each, over alternating blocks."""
+    """Median per-call microseconds of each, over alternating blocks."""
     for call in (raw, sdk):
         _per_call(call, max(1, calls // 4))  # warm-up: connection, caches
-    results: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
+    samples: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
     for block in range(blocks):
         order = [("raw", raw), ("sdk", sdk)] if block % 2 == 0 else [("sdk", sdk), ("raw", raw)]
         for name, call in order:
-            results[name].append(_per_call(call, calls))
-    out = {}
-    for name, samples in results.items():
-        out[f"{name}_wall_us"] = statistics.median(s[0] for s in samples)
-        out[f"{name}_cpu_us"] = statistics.median(s[1] for s in samples)
-    out["overhead"] = out["sdk_wall_us"] / out["raw_wall_us"] - 1
-    return out
+            samples[name].append(_per_call(call, calls))
+    return _summary(samples)
+
+
+async def measure_async(
+    raw: AsyncCall, sdk: AsyncCall, *, blocks: int, calls: int
+) -> dict[str, float]:
+    """``measure`` for the async clients."""
+    for call in (raw, sdk):
+        await _per_async_call(call, max(1, calls // 4))
+    samples: dict[str, list[tuple[float, float]]] = {"raw": [], "sdk": []}
+    for block in range(blocks):
+        order = [("raw", raw), ("sdk", sdk)] if block % 2 == 0 else [("sdk", sdk), ("raw", raw)]
+        for name, call in order:
+            samples[name].append(await _per_async_call(call, calls))
+    return _summary(samples)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -85,15 +112,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--blocks", type=int, default=10)
-    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args(argv)
-    origin = f"http://127.0.0.1:{args.port}"
-    sdk = sdk_call(origin, args.token)
+    sdk = _sdk()
     if sdk is None:
         print(json.dumps({"available": False}))
         return
-    result: dict[str, object] = {"available": True}
-    result.update(measure(raw_call(origin, args.token), sdk, blocks=args.blocks, calls=args.calls))
+    origin = f"http://127.0.0.1:{args.port}"
+    sync_sdk = sdk.Client(origin, args.token)
+    async_sdk = sdk.AsyncClient(origin, args.token)
+    result = {
+        "available": True,
+        "sync": measure(
+            raw_call(origin, args.token),
+            sync_sdk.get_notification_settings,
+            blocks=args.blocks,
+            calls=args.calls,
+        ),
+        "async": asyncio.run(
+            measure_async(
+                raw_async_call(origin, args.token),
+                async_sdk.get_notification_settings,
+                blocks=args.blocks,
+                calls=args.calls,
+            )
+        ),
+    }
     print(json.dumps(result))
 
 

@@ -17,6 +17,7 @@ import httpx
 
 from bench.work import PATH
 
+ROOT = Path(__file__).resolve().parent.parent
 SERVER_CPU = 0
 CLIENT_CPU = 1
 
@@ -29,31 +30,34 @@ class AppKind:
     label: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
+    # Where it starts; a candidate starts in its checkout so that ``-m`` finds its code first.
+    cwd: Path = ROOT
 
     @property
     def ours(self) -> bool:
         """Whether this is ``mailnotify serve`` (configured by environment variables)."""
-        return self.key.startswith("mailnotify") or self.key == "candidate"
+        return self.key.startswith(("mailnotify", "candidate"))
 
 
-def contenders(*, with_no_log: bool = True, candidate: Path | None = None) -> list[AppKind]:
+def contenders(*, with_no_log: bool = True, candidates: Sequence[Path] = ()) -> list[AppKind]:
     """Our server as ``mailnotify serve`` runs it, and the two reference apps.
 
-    ``candidate`` is another checkout of the server (a proposed change) to run as one
-    more contender, so that a change is measured against the current code side by side.
+    ``candidates`` are other checkouts of the server (proposed changes) to run as more
+    contenders, so that a change is measured against the current code side by side.
     """
     python = sys.executable
     ours = AppKind("mailnotify", "mailnotify", (python, "-m", "mailnotify.cli", "serve"))
     kinds = [ours]
-    if candidate is not None:
-        kinds.append(
-            AppKind(
-                "candidate",
-                f"candidate ({candidate.name})",
-                ours.argv,
-                (("PYTHONPATH", str(candidate.resolve())),),
-            )
+    kinds += [
+        AppKind(
+            f"candidate-{checkout.name}",
+            f"candidate {checkout.name}",
+            ours.argv,
+            (("PYTHONPATH", str(checkout.resolve())),),
+            checkout.resolve(),
         )
+        for checkout in candidates
+    ]
     if with_no_log:
         kinds.append(
             AppKind(
@@ -139,6 +143,7 @@ def running(kind: AppKind, directory: Path, template_db: Path, token: str) -> It
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=_clean_env(kind, database_url),
+            cwd=kind.cwd,
         )
     server = Server(kind, port, process.pid, log)
     try:

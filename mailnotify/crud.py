@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
@@ -85,27 +86,25 @@ def create_token(*, session: Session, code: str) -> str:
     return _add_token(session=session, user_id=user.id)
 
 
-def revoke_token(*, session: Session, token_or_id: str) -> int:
-    """Revoke one token, given whole or by its id; the number revoked (0 or 1)."""
-    presented = tokens.parse(token_or_id)
-    token_id = presented.token_id if presented else token_or_id
+def _revoke(session: Session, *where: ColumnElement[bool]) -> int:
     result = session.exec(
         update(ApiToken)
-        .where(col(ApiToken.id) == token_id, col(ApiToken.revoked_at).is_(None))
+        .where(*where, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     return int(result.rowcount)
+
+
+def revoke_token(*, session: Session, token_or_id: str) -> int:
+    """Revoke one token, given whole or by its id; the number revoked (0 or 1)."""
+    presented = tokens.parse(token_or_id)
+    return _revoke(session, col(ApiToken.id) == (presented.token_id if presented else token_or_id))
 
 
 def revoke_user_tokens(*, session: Session, code: str) -> int:
     """Revoke every live token of a user; the number revoked."""
     user = user_by_code(session=session, code=code)
-    result = session.exec(
-        update(ApiToken)
-        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
-    )
-    return int(result.rowcount)
+    return _revoke(session, col(ApiToken.user_id) == user.id)
 
 
 def set_disabled(*, session: Session, code: str, disabled: bool) -> None:

@@ -18,9 +18,9 @@ from mailnotify.config import Settings
 from mailnotify.db import writing
 from mailnotify.delivery.schedule import DELAYS
 from mailnotify.worker import DeliveryWorker, build_worker
-from tests.conftest import Account, MakeUser
+from tests.conftest import MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
-from tests.receivers import HTTPSServer, SMTPServerHandle
+from tests.receivers import HTTPSServer, Received, SMTPServerHandle
 
 
 class FakeClock:
@@ -63,31 +63,51 @@ def client(local_settings: Settings, engine: Engine) -> Any:
         yield test_client
 
 
-def subscribe(
-    client: TestClient,
-    engine: Engine,
-    account: Account,
-    url: str,
-    receiver: HTTPSServer,
-    **actions: bool,
-) -> None:
-    response = client.put(
-        "/api/users/me/notifications",
-        headers=account.headers,
-        json={"notification_url": url, **actions},
-    )
-    assert response.status_code == 200, response.text
-    with engine.begin() as connection:
-        # The receiver verifies with its own secret; give the account that one.
-        connection.execute(
-            text("UPDATE notification_settings SET signing_secret = :s"), {"s": receiver.secret}
+class Scene:
+    """A customer and the platform, talking to the app; the receiver on loopback."""
+
+    def __init__(
+        self, client: TestClient, engine: Engine, receiver: HTTPSServer, make_user: MakeUser
+    ) -> None:
+        self.client, self.engine, self.receiver = client, engine, receiver
+        self.customer, self.platform = make_user("customer"), make_user("platform")
+
+    def subscribe(self, path: str, **actions: bool) -> None:
+        """Point the customer's webhooks at ``path`` on the receiver and switch ``actions``."""
+        url = f"https://127.0.0.1:{self.receiver.port}{path}"
+        response = self.client.put(
+            "/api/users/me/notifications",
+            headers=self.customer.headers,
+            json={"notification_url": url, **actions},
         )
+        assert response.status_code == 200, response.text
+        with self.engine.begin() as connection:
+            # The receiver verifies with its own secret; give the account that one.
+            connection.execute(
+                text("UPDATE notification_settings SET signing_secret = :s"),
+                {"s": self.receiver.secret},
+            )
+
+    def activate_domain(self) -> None:
+        """The customer's domain becomes active: a domain_create event."""
+        put_domain(self.client, self.platform, "example.com", customer_code=self.customer.code)
+
+    def quota_event(self, used: int = 90) -> None:
+        """An active domain with one mailbox crossing a threshold."""
+        self.activate_domain()
+        batch = report("EA1", "example.com", space=(used, 100))
+        response = post_usage(self.client, self.platform, batch)
+        assert response.json()["resources"][0]["events"] == 1
+
+    @property
+    def requests(self) -> list[Received]:
+        """What the receiver got."""
+        return self.receiver.receiver.requests
 
 
-def quota_event(client: TestClient, platform: Account, customer: Account, used: int = 90) -> None:
-    put_domain(client, platform, "example.com", customer_code=customer.code)
-    response = post_usage(client, platform, report("EA1", "example.com", space=(used, 100)))
-    assert response.json()["resources"][0]["events"] == 1
+@pytest.fixture
+def scene(client: TestClient, engine: Engine, receiver: HTTPSServer, make_user: MakeUser) -> Scene:
+    return Scene(client, engine, receiver, make_user)
 
 
 def delivery_rows(engine: Engine) -> list[dict[str, Any]]:
@@ -99,56 +119,30 @@ def delivery_rows(engine: Engine) -> list[dict[str, Any]]:
 
 
 async def test_delivers_a_signed_webhook_with_the_event_id(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
+    scene: Scene, worker: DeliveryWorker
 ) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/ok",
-        receiver,
-        email_overquota_callback=True,
-    )
-    quota_event(client, platform, customer)
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.quota_event()
     assert await worker.run_once() == 1
-    [request] = receiver.receiver.requests
+    [request] = scene.requests
     assert request.verified
     body = json.loads(request.body)
     assert request.headers["webhook-id"] == body["id"]
     assert request.headers["content-type"] == "application/json"
     assert body["action_type"] == "email_overquota"
     assert body["payload"]["crossed"] == 80
-    assert [(r["status"], r["attempts"]) for r in delivery_rows(engine)] == [("delivered", 1)]
+    assert [(r["status"], r["attempts"]) for r in delivery_rows(scene.engine)] == [("delivered", 1)]
     assert await worker.run_once() == 0  # nothing sent twice
 
 
 async def test_failures_are_retried_on_schedule_then_marked_failed(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
-    clock: FakeClock,
+    scene: Scene, worker: DeliveryWorker, clock: FakeClock
 ) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/fail",
-        receiver,
-        domain_create_callback=True,
-    )
-    put_domain(client, platform, "example.com", customer_code=customer.code)
-    ids = set()
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
     for attempt, delay in enumerate([*DELAYS, None], start=1):
         assert await worker.run_once() == 1
-        [row] = delivery_rows(engine)
+        [row] = delivery_rows(scene.engine)
         assert row["attempts"] == attempt
         assert "500" in row["last_error"]
         if delay is None:
@@ -160,112 +154,57 @@ async def test_failures_are_retried_on_schedule_then_marked_failed(
         clock.now = row["due_ms"] - 1
         assert await worker.run_once() == 0  # not due yet
         clock.now = row["due_ms"]
-        ids.add(receiver.receiver.requests[-1].headers["webhook-id"])
-    assert len(receiver.receiver.requests) == 1 + len(DELAYS)
-    assert len({r.headers["webhook-id"] for r in receiver.receiver.requests}) == 1
+    assert len(scene.requests) == 1 + len(DELAYS)
+    assert len({r.headers["webhook-id"] for r in scene.requests}) == 1
 
 
 async def test_retry_after_on_429_is_honoured(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
-    clock: FakeClock,
+    scene: Scene, worker: DeliveryWorker, clock: FakeClock
 ) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/busy",
-        receiver,
-        domain_create_callback=True,
-    )
-    put_domain(client, platform, "example.com", customer_code=customer.code)
+    scene.subscribe("/busy", domain_create_callback=True)
+    scene.activate_domain()
     await worker.run_once()
-    [row] = delivery_rows(engine)
+    [row] = delivery_rows(scene.engine)
     assert row["status"] == "pending"
     assert row["due_ms"] - clock.now == 120_000  # Retry-After: 120 beats the 5 s step
 
 
-async def test_a_redirect_is_a_failure(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
-) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/redirect",
-        receiver,
-        email_overquota_callback=True,
-    )
-    quota_event(client, platform, customer)
+async def test_a_redirect_is_a_failure(scene: Scene, worker: DeliveryWorker) -> None:
+    scene.subscribe("/redirect", email_overquota_callback=True)
+    scene.quota_event()
     await worker.run_once()
-    assert [r.path for r in receiver.receiver.requests] == ["/redirect"]
-    assert delivery_rows(engine)[0]["status"] == "pending"
+    assert [r.path for r in scene.requests] == ["/redirect"]
+    assert delivery_rows(scene.engine)[0]["status"] == "pending"
 
 
-async def test_the_setting_is_read_at_send_time(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
-) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/ok",
-        receiver,
-        email_overquota_callback=True,
-    )
-    quota_event(client, platform, customer)
-    client.put(
+async def test_the_setting_is_read_at_send_time(scene: Scene, worker: DeliveryWorker) -> None:
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.quota_event()
+    scene.client.put(
         "/api/users/me/notifications",
-        headers=customer.headers,
+        headers=scene.customer.headers,
         json={"email_overquota_callback": False},
     )
     assert await worker.run_once() == 1
-    assert receiver.receiver.requests == []
-    assert delivery_rows(engine)[0]["status"] == "skipped"
+    assert scene.requests == []
+    assert delivery_rows(scene.engine)[0]["status"] == "skipped"
 
 
 async def test_a_private_address_is_refused_without_the_allow_list(
-    client: TestClient,
-    engine: Engine,
-    settings: Settings,
-    receiver: HTTPSServer,
-    make_user: MakeUser,
-    clock: FakeClock,
+    scene: Scene, settings: Settings, receiver: HTTPSServer, clock: FakeClock
 ) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
     # Saved while an allow-list admitted it; the worker now runs without one.
-    subscribe(
-        client,
-        engine,
-        customer,
-        f"https://127.0.0.1:{receiver.port}/ok",
-        receiver,
-        email_overquota_callback=True,
-    )
-    quota_event(client, platform, customer)
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.quota_event()
     strict = build_worker(
         settings.model_copy(update={"webhook_ca_bundle": receiver.ca_bundle}),
-        engine,
+        scene.engine,
         clock=clock,
         rng=Midpoint(),
     )
     assert await strict.run_once() == 1
-    assert receiver.receiver.requests == []
-    [row] = delivery_rows(engine)
+    assert scene.requests == []
+    [row] = delivery_rows(scene.engine)
     assert row["status"] == "failed"
     assert "not allowed" in row["last_error"]
 
@@ -284,18 +223,19 @@ async def test_quota_emails_go_to_the_account_and_warnings_to_the_mailbox(
     settings: Settings,
     engine: Engine,
     smtp_server: SMTPServerHandle,
+    receiver: HTTPSServer,
     make_user: MakeUser,
     clock: FakeClock,
 ) -> None:
     mailing = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_server.port}"})
-    customer, platform = make_user("customer"), make_user("platform")
     with TestClient(create_app(mailing, engine=engine)) as client:
+        scene = Scene(client, engine, receiver, make_user)
         client.put(
             "/api/users/me/notifications",
-            headers=customer.headers,
+            headers=scene.customer.headers,
             json={"notification_email": "ops@example.com", "email_overquota_email": True},
         )
-        quota_event(client, platform, customer, used=97)
+        scene.quota_event(used=97)
     worker = build_worker(mailing, engine, clock=clock, rng=Midpoint())
     assert await worker.run_once() == 2
     by_recipient = {tuple(e.rcpt_tos): e for e in smtp_server.mailroom.messages}
@@ -310,21 +250,15 @@ async def test_quota_emails_go_to_the_account_and_warnings_to_the_mailbox(
     assert {r["status"] for r in delivery_rows(engine)} == {"delivered"}
 
 
-async def test_without_smtp_emails_wait_for_it(
-    client: TestClient,
-    engine: Engine,
-    worker: DeliveryWorker,
-    make_user: MakeUser,
-) -> None:
-    customer, platform = make_user("customer"), make_user("platform")
-    client.put(
+async def test_without_smtp_emails_wait_for_it(scene: Scene, worker: DeliveryWorker) -> None:
+    scene.client.put(
         "/api/users/me/notifications",
-        headers=customer.headers,
+        headers=scene.customer.headers,
         json={"notification_email": "ops@example.com", "email_overquota_email": True},
     )
-    quota_event(client, platform, customer)
+    scene.quota_event()
     assert await worker.run_once() == 1
-    [row] = delivery_rows(engine)
+    [row] = delivery_rows(scene.engine)
     assert row["status"] == "pending"
     assert row["last_error"] == "no SMTP server is configured"
 

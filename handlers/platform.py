@@ -63,11 +63,10 @@ async def report_usage(
     """POST /platform/usage."""
     authorize(token_info, PLATFORM)
     current = services.current()
-    reports = [intake.report_from_json(raw) for raw in body["reports"]]
     with writing(current.engine) as session:
         result = intake.apply_usage(
             session=session,
-            reports=reports,
+            reports=body["reports"],
             thresholds=current.thresholds,
             mailbox_emails=current.settings.smtp_url is not None,
             now_ms=now_ms(),

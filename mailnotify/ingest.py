@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 
 from mailnotify.db import writing
 from mailnotify.errors import ApiError, FieldError
-from mailnotify.intake import apply_usage, report_from_json
+from mailnotify.intake import UsageResult, apply_usage
 from mailnotify.quota import Thresholds
 from mailnotify.validation import CompiledSchema
 
@@ -73,35 +74,59 @@ class Progress:
         self._stream.flush()
 
 
-def _lines(handle: BinaryIO, block: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """(bytes read so far, line) for every line; reading in blocks is several times faster."""
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Consecutive lines of the file, blank ones included."""
+
+    first: int  # the line number of lines[0]
+    lines: list[bytes]
+    done: int  # bytes of the file up to the end of this batch
+
+
+def _batches(handle: BinaryIO, size: int = BATCH, block: int = 1 << 20) -> Iterator[_Batch]:
+    """The file in batches of ``size`` lines; reading in blocks is several times faster."""
     rest = b""
+    pending: list[bytes] = []
+    first, done = 1, 0
     while chunk := handle.read(block):
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
-        done = handle.tell() - len(rest)
-        for line in lines:
-            yield done, line
+        pending += lines
+        while len(pending) >= size:
+            batch, pending = pending[:size], pending[size:]
+            done += sum(map(len, batch)) + len(batch)
+            yield _Batch(first, batch, done)
+            first += size
     if rest:
-        yield handle.tell(), rest
+        pending.append(rest)
+    if pending:
+        yield _Batch(first, pending, done + sum(map(len, pending)) + len(pending))
 
 
-def _batches(handle: BinaryIO) -> Iterator[tuple[int, list[tuple[int, Any]], list[str]]]:
-    """(bytes read, [(line number, parsed)], problems) per batch; blank lines are skipped."""
-    batch: list[tuple[int, Any]] = []
+def _parse(batch: _Batch) -> tuple[list[int], list[Any], list[str]]:
+    """(line numbers, parsed reports, problems) of a batch; blank lines are skipped."""
+    lines = batch.lines
+    if b"" not in lines:
+        # The common case, one C-level pass; anything unusual takes the careful path.
+        try:
+            parsed = list(map(orjson.loads, lines))
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return list(range(batch.first, batch.first + len(lines))), parsed, []
+    numbers: list[int] = []
+    reports: list[Any] = []
     problems: list[str] = []
-    done = 0
-    for number, (done, line) in enumerate(_lines(handle), start=1):
+    for number, line in enumerate(lines, start=batch.first):
         if not line or line.isspace():
             continue
         try:
-            batch.append((number, orjson.loads(line)))
+            reports.append(orjson.loads(line))
         except orjson.JSONDecodeError:
             problems.append(f"line {number}: body: must be valid JSON")
-        if len(batch) >= BATCH:
-            yield done, batch, problems
-            batch, problems = [], []
-    yield done, batch, problems
+        else:
+            numbers.append(number)
+    return numbers, reports, problems
 
 
 def _problems(errors: list[FieldError], numbers: list[int]) -> list[str]:
@@ -134,33 +159,53 @@ def ingest(
     summary = Summary()
     started = time.monotonic()
     meter = Progress(path.stat().st_size, progress)
+
+    def apply(reports: list[Any]) -> UsageResult:
+        with writing(engine) as session:
+            return apply_usage(
+                session=session,
+                reports=reports,
+                thresholds=thresholds,
+                mailbox_emails=mailbox_emails,
+                now_ms=now_ms,
+            )
+
+    # Every batch makes tens of thousands of objects that live until the next one, so
+    # the collector runs full passes often; the modules and spec loaded so far are
+    # never garbage, and frozen it does not walk them each time (a fifth of the time).
+    gc.freeze()
+    try:
+        _apply_file(path, schema, apply, summary, meter)
+    finally:
+        gc.unfreeze()
+    summary.seconds = time.monotonic() - started
+    meter.update(path.stat().st_size, summary.lines, final=True)
+    return summary
+
+
+def _apply_file(
+    path: Path,
+    schema: CompiledSchema,
+    apply: Callable[[list[Any]], UsageResult],
+    summary: Summary,
+    meter: Progress,
+) -> None:
     with path.open("rb") as handle:
-        for done, batch, problems in _batches(handle):
-            numbers = [number for number, _ in batch]
-            errors = schema.errors({"reports": [raw for _, raw in batch]}) if batch else []
+        for batch in _batches(handle):
+            numbers, reports, problems = _parse(batch)
+            errors = schema.errors({"reports": reports}) if reports else []
             problems += _problems(errors, numbers)
             if problems:
                 raise IngestError(problems, summary.lines)
-            if batch:
-                reports = [report_from_json(raw) for _, raw in batch]
+            if reports:
                 try:
-                    with writing(engine) as session:
-                        result = apply_usage(
-                            session=session,
-                            reports=reports,
-                            thresholds=thresholds,
-                            mailbox_emails=mailbox_emails,
-                            now_ms=now_ms,
-                        )
+                    result = apply(reports)
                 except ApiError as error:
                     raise IngestError(
                         _problems(list(error.errors), numbers), summary.lines
                     ) from None
-                summary.lines += len(batch)
+                summary.lines += len(reports)
                 summary.applied += result.applied
                 summary.ignored += result.ignored
                 summary.events += result.events
-            meter.update(done, summary.lines)
-    summary.seconds = time.monotonic() - started
-    meter.update(path.stat().st_size, summary.lines, final=True)
-    return summary
+            meter.update(batch.done, summary.lines)

@@ -7,12 +7,12 @@ that raised them (an outbox); nothing is sent from here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Table, select, text
 from sqlmodel import Session, SQLModel
 
 from mailnotify import events
@@ -32,24 +32,13 @@ from mailnotify.models import (
 from mailnotify.quota import Crossing, Level, Metric, Thresholds, step
 
 _CHUNK = 500
+# Mailboxes are looked up by primary key in chunks this large: a usage batch is up to
+# 10 000 reports, and each query costs more than its parameters.
+_BOX_CHUNK = 2500
 
 
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class UsageReport:
-    """One mailbox's usage at one moment, as the platform reports it."""
-
-    email_address: str
-    email_code: str
-    domain_name: str
-    observed_us: int
-    space_used: int
-    space_assigned: int
-    messages_used: int
-    messages_assigned: int
 
 
 @functools.lru_cache(maxsize=4096)
@@ -62,20 +51,6 @@ def parse_timestamp(value: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def report_from_json(raw: Mapping[str, Any]) -> UsageReport:
-    """A report from its JSON form, which has passed the schema."""
-    return UsageReport(
-        email_address=raw["email_address"],
-        email_code=raw["email_code"],
-        domain_name=raw["domain_name"].lower(),
-        observed_us=parse_timestamp(raw["observed_at"]),
-        space_used=raw["space"]["used"],
-        space_assigned=raw["space"]["assigned"],
-        messages_used=raw["messages"]["used"],
-        messages_assigned=raw["messages"]["assigned"],
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class UsageResult:
     """What a batch did."""
@@ -85,16 +60,44 @@ class UsageResult:
     events: int
 
 
-@dataclass(slots=True)
 class _Box:
-    email_address: str
-    domain_name: str
-    space_level: Level
-    messages_level: Level
-    observed_us: int
-    values: dict[str, int]
-    new: bool
-    touched: bool = False
+    """A mailbox's state during a batch; levels are the stored texts."""
+
+    __slots__ = (
+        "domain_name",
+        "email_address",
+        "messages_assigned",
+        "messages_level",
+        "messages_used",
+        "new",
+        "observed_us",
+        "space_assigned",
+        "space_level",
+        "space_used",
+        "stored_address",
+        "stored_domain",
+        "touched",
+    )
+
+    def __init__(
+        self,
+        space_level: str,
+        messages_level: str,
+        observed_us: int,
+        stored_address: str,
+        stored_domain: str,
+        new: bool,
+    ) -> None:
+        self.space_level = space_level
+        self.messages_level = messages_level
+        self.observed_us = observed_us
+        # As stored: when a report repeats them, the update leaves them (and their index
+        # and foreign key) alone.
+        self.stored_address = self.email_address = stored_address
+        self.stored_domain = self.domain_name = stored_domain
+        self.new = new
+        self.touched = False
+        self.space_used = self.space_assigned = self.messages_used = self.messages_assigned = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +118,43 @@ class _Actions:
     email_overquota_email: bool
 
 
+_EVENT_COLUMNS = ("id", "action_type", "domain_name", "created_at", "body")
+_DELIVERY_COLUMNS = ("event_id", "user_id", "channel", "recipient", "status", "attempts", "due_ms")
+
+
+def _marker(connection: Connection) -> str:
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _insert_many(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT ``rows`` through the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's own work on these
+    statements; the values here are plain ints, strings and None (timestamps are bound
+    through their column type first).
+    """
+    marks = ", ".join([_marker(connection)] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 (names are ours)
+    connection.exec_driver_sql(sql, rows)
+
+
+def _bind(connection: Connection, model: type[SQLModel], column: str) -> Callable[[Any], Any]:
+    """The driver value of ``model.column`` for a Python value, as SQLAlchemy would bind it."""
+    column_type = _table(model).c[column].type
+    process = column_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return process if process is not None else (lambda value: value)
+
+
 class Outbox:
     """Collects events and their deliveries for one transaction."""
 
     def __init__(self, *, now: datetime, now_ms: int) -> None:
         self.now = now
         self.now_ms = now_ms
-        self.events: list[dict[str, object]] = []
-        self.deliveries: list[dict[str, object]] = []
+        self.events: list[tuple[str, str, str, str]] = []
+        self.deliveries: list[tuple[Any, ...]] = []
 
     def add(
         self,
@@ -134,38 +166,21 @@ class Outbox:
         recipients: Iterable[tuple[int | None, Channel, str | None]],
     ) -> None:
         """An event and one delivery per (user, channel, address) recipient."""
-        self.events.append(
-            {
-                "id": event_id,
-                "action_type": action_type,
-                "domain_name": domain_name,
-                "created_at": self.now,
-                "body": body.decode(),
-            }
-        )
+        self.events.append((event_id, action_type, domain_name, body.decode()))
         for user_id, channel, address in recipients:
             self.deliveries.append(
-                {
-                    "event_id": event_id,
-                    "user_id": user_id,
-                    "channel": channel.value,
-                    "recipient": address,
-                    "status": "pending",
-                    "attempts": 0,
-                    "due_ms": self.now_ms,
-                    "lease_until_ms": None,
-                    "last_error": None,
-                    "delivered_ms": None,
-                }
+                (event_id, user_id, channel.value, address, "pending", 0, self.now_ms)
             )
 
     def write(self, session: Session) -> None:
-        """Insert what was collected."""
+        """Insert what was collected (deliveries wait: nothing leased, no error yet)."""
         connection = session.connection()
         if self.events:
-            connection.execute(insert(_table(Event)), self.events)
+            created = _bind(connection, Event, "created_at")(self.now)
+            rows = [(i, a, d, created, b) for i, a, d, b in self.events]
+            _insert_many(connection, _table(Event).name, _EVENT_COLUMNS, rows)
         if self.deliveries:
-            connection.execute(insert(_table(Delivery)), self.deliveries)
+            _insert_many(connection, _table(Delivery).name, _DELIVERY_COLUMNS, self.deliveries)
 
 
 def _actions(session: Session, user_ids: Iterable[int]) -> dict[int, _Actions]:
@@ -276,26 +291,20 @@ def upsert_domain(
     return domain, activated
 
 
-def _load_boxes(session: Session, codes: Sequence[str]) -> dict[str, _Box]:
-    table = _table(Mailbox)
-    # Only what decides the next step: a report that is applied overwrites the rest.
-    columns = (table.c.email_code, table.c.space_level, table.c.messages_level, table.c.observed_us)
+def _load_boxes(connection: Connection, codes: Sequence[str]) -> dict[str, _Box]:
+    # Only what decides the next step, and what tells whether an update must touch the
+    # address and domain: a report that is applied overwrites the rest.
     boxes: dict[str, _Box] = {}
-    levels = {level.value: level for level in Level}
-    for start in range(0, len(codes), _CHUNK):
-        rows = session.connection().execute(
-            select(*columns).where(table.c.email_code.in_(codes[start : start + _CHUNK]))
-        )
-        for code, space, messages, observed in rows:
-            boxes[code] = _Box(
-                email_address="",
-                domain_name="",
-                space_level=levels[space],
-                messages_level=levels[messages],
-                observed_us=observed,
-                values={},
-                new=False,
-            )
+    marker = _marker(connection)
+    for start in range(0, len(codes), _BOX_CHUNK):
+        chunk = codes[start : start + _BOX_CHUNK]
+        rows = connection.exec_driver_sql(
+            "SELECT email_code, space_level, messages_level, observed_us, email_address,"  # noqa: S608 (markers only)
+            f" domain_name FROM mailboxes WHERE email_code IN ({', '.join([marker] * len(chunk))})",
+            tuple(chunk),
+        ).fetchall()
+        for code, space, messages, observed, address, domain in rows:
+            boxes[code] = _Box(space, messages, observed, address, domain, new=False)
     return boxes
 
 
@@ -313,95 +322,128 @@ def _load_owners(session: Session, names: Sequence[str]) -> dict[str, _Owner]:
     return owners
 
 
+_NORMAL, _WARNING, _CRITICAL = (
+    level.value for level in (Level.normal, Level.warning, Level.critical)
+)
+
+
+def _step(
+    level: str, used: int, assigned: int, thresholds: Thresholds
+) -> tuple[str, Crossing | None]:
+    """``quota.step`` on a stored level, skipping it in the common case of no change."""
+    # Where each level certainly holds (step would return it unchanged); anything else,
+    # including no limit assigned, is step's to decide.
+    if assigned > 0:
+        scaled = used * 100
+        if level == _NORMAL:
+            if scaled < thresholds.warning * assigned:
+                return level, None
+        elif level == _WARNING:
+            if thresholds.recovery * assigned <= scaled < thresholds.critical * assigned:
+                return level, None
+        elif scaled >= thresholds.recovery * assigned:
+            return level, None
+    after, crossing = step(Level(level), used, assigned, thresholds)
+    return after.value, crossing
+
+
 def apply_usage(
     *,
     session: Session,
-    reports: Sequence[UsageReport],
+    reports: Sequence[Mapping[str, Any]],
     thresholds: Thresholds,
     mailbox_emails: bool,
     now_ms: int,
 ) -> UsageResult:
-    """Apply a batch atomically; raise a 422 naming ``reports.N.field`` if one is invalid."""
+    """Apply a batch atomically; raise a 422 naming ``reports.N.field`` if one is invalid.
+
+    ``reports`` are in their JSON form and have passed the ``UsageReport`` schema.
+    """
     _serialize_intake(session)
-    owners = _load_owners(session, sorted({r.domain_name for r in reports}))
-    errors = []
+    connection = session.connection()
+    owners = _load_owners(session, sorted({r["domain_name"].lower() for r in reports}))
+    boxes = _load_boxes(connection, sorted({r["email_code"] for r in reports}))
+    actions = _actions(session, (u for o in owners.values() for u in o.users()))
+    outbox = Outbox(now=utcnow(), now_ms=now_ms)
+    suffixes = {name: "@" + name for name in owners}
+    errors: list[FieldError] = []
+    applied = ignored = 0
     for index, report in enumerate(reports):
-        if report.domain_name not in owners:
+        domain = report["domain_name"].lower()
+        address = report["email_address"]
+        suffix = suffixes.get(domain)
+        if suffix is None:
             errors.append(FieldError(f"reports.{index}.domain_name", "is not a known domain"))
-        elif not report.email_address.lower().endswith("@" + report.domain_name):
+            continue
+        if not address.lower().endswith(suffix):
             errors.append(
                 FieldError(f"reports.{index}.email_address", "must be an address of domain_name")
             )
-    if errors:
-        raise validation_failed(errors)
-
-    boxes = _load_boxes(session, sorted({r.email_code for r in reports}))
-    actions = _actions(session, (u for o in owners.values() for u in o.users()))
-    now = utcnow()
-    outbox = Outbox(now=now, now_ms=now_ms)
-    applied = ignored = 0
-    for report in reports:
-        box = boxes.get(report.email_code)
+            continue
+        if errors:
+            # The batch is refused; what remains is only checked.
+            continue
+        code = report["email_code"]
+        observed = parse_timestamp(report["observed_at"])
+        box = boxes.get(code)
         if box is None:
-            box = boxes[report.email_code] = _Box(
-                email_address=report.email_address,
-                domain_name=report.domain_name,
-                space_level=Level.normal,
-                messages_level=Level.normal,
-                observed_us=0,
-                values={},
-                new=True,
-            )
-        elif report.observed_us < box.observed_us:
+            box = boxes[code] = _Box(_NORMAL, _NORMAL, 0, address, domain, new=True)
+        elif observed < box.observed_us:
             ignored += 1
             continue
         applied += 1
+        space, messages = report["space"], report["messages"]
         box.touched = True
-        box.email_address = report.email_address
-        box.domain_name = report.domain_name
-        box.observed_us = report.observed_us
-        box.values = {
-            "space_used": report.space_used,
-            "space_assigned": report.space_assigned,
-            "messages_used": report.messages_used,
-            "messages_assigned": report.messages_assigned,
-        }
-        box.space_level, space = step(
-            box.space_level, report.space_used, report.space_assigned, thresholds
+        box.email_address = address
+        box.domain_name = domain
+        box.observed_us = observed
+        box.space_used = space_used = space["used"]
+        box.space_assigned = space_assigned = space["assigned"]
+        box.messages_used = messages_used = messages["used"]
+        box.messages_assigned = messages_assigned = messages["assigned"]
+        box.space_level, space_crossing = _step(
+            box.space_level, space_used, space_assigned, thresholds
         )
-        box.messages_level, messages = step(
-            box.messages_level, report.messages_used, report.messages_assigned, thresholds
+        box.messages_level, messages_crossing = _step(
+            box.messages_level, messages_used, messages_assigned, thresholds
         )
-        for metric, crossing, used, assigned in (
-            (Metric.space, space, report.space_used, report.space_assigned),
-            (Metric.messages, messages, report.messages_used, report.messages_assigned),
-        ):
-            if crossing is not None:
-                _quota_event(
-                    outbox,
-                    report,
-                    owners[report.domain_name],
-                    actions,
-                    crossing,
-                    metric,
-                    used,
-                    assigned,
-                    mailbox_emails,
-                )
-    _write_boxes(session, boxes)
+        if space_crossing is not None:
+            _quota_event(
+                outbox,
+                report,
+                domain,
+                owners[domain],
+                actions,
+                space_crossing,
+                Metric.space,
+                mailbox_emails,
+            )
+        if messages_crossing is not None:
+            _quota_event(
+                outbox,
+                report,
+                domain,
+                owners[domain],
+                actions,
+                messages_crossing,
+                Metric.messages,
+                mailbox_emails,
+            )
+    if errors:
+        raise validation_failed(errors)
+    _write_boxes(connection, boxes)
     outbox.write(session)
     return UsageResult(applied=applied, ignored=ignored, events=len(outbox.events))
 
 
 def _quota_event(
     outbox: Outbox,
-    report: UsageReport,
+    report: Mapping[str, Any],
+    domain_name: str,
     owner: _Owner,
     actions: Mapping[int, _Actions],
     crossing: Crossing,
     metric: Metric,
-    used: int,
-    assigned: int,
     mailbox_emails: bool,
 ) -> None:
     recipients: list[tuple[int | None, Channel, str | None]] = []
@@ -412,53 +454,69 @@ def _quota_event(
         if wanted is not None and wanted.email_overquota_email:
             recipients.append((user, Channel.email, None))
     if mailbox_emails and crossing.event == "exceeded":
-        recipients.append((None, Channel.mailbox_email, report.email_address))
+        recipients.append((None, Channel.mailbox_email, report["email_address"]))
+    usage = report[metric.value]
     event_id = events.new_event_id()
     outbox.add(
         action_type="email_overquota",
-        domain_name=report.domain_name,
+        domain_name=domain_name,
         event_id=event_id,
         body=events.email_overquota(
             event_id=event_id,
             created_at=outbox.now,
             crossing=crossing,
             metric=metric,
-            domain_name=report.domain_name,
-            email_address=report.email_address,
-            email_code=report.email_code,
-            used=used,
-            assigned=assigned,
+            domain_name=domain_name,
+            email_address=report["email_address"],
+            email_code=report["email_code"],
+            used=usage["used"],
+            assigned=usage["assigned"],
         ),
         recipients=recipients,
     )
 
 
-def _write_boxes(session: Session, boxes: Mapping[str, _Box]) -> None:
-    table = _table(Mailbox)
-    inserts, updates = [], []
+_VALUES = (
+    "space_used",
+    "space_assigned",
+    "space_level",
+    "messages_used",
+    "messages_assigned",
+    "messages_level",
+    "observed_us",
+)
+
+
+def _write_boxes(connection: Connection, boxes: Mapping[str, _Box]) -> None:
+    inserts, updates, moves = [], [], []
     for code, box in boxes.items():
         if not box.touched:
             continue
-        row = {
-            "email_address": box.email_address,
-            "domain_name": box.domain_name,
-            "space_level": box.space_level.value,
-            "messages_level": box.messages_level.value,
-            "observed_us": box.observed_us,
-            **box.values,
-        }
-        if box.new:
-            inserts.append({"email_code": code, **row})
-        else:
-            updates.append({"b_code": code, **row})
-    connection = session.connection()
-    if inserts:
-        connection.execute(insert(table), inserts)
-    if updates:
-        columns = [c for c in updates[0] if c != "b_code"]
-        connection.execute(
-            update(table)
-            .where(table.c.email_code == bindparam("b_code"))
-            .values({c: bindparam(c) for c in columns}),
-            updates,
+        values = (
+            box.space_used,
+            box.space_assigned,
+            box.space_level,
+            box.messages_used,
+            box.messages_assigned,
+            box.messages_level,
+            box.observed_us,
         )
+        if box.new:
+            inserts.append((code, box.email_address, box.domain_name, *values))
+        elif box.email_address == box.stored_address and box.domain_name == box.stored_domain:
+            updates.append((*values, code))
+        else:
+            moves.append((box.email_address, box.domain_name, *values, code))
+    table = _table(Mailbox).name
+    if inserts:
+        _insert_many(
+            connection, table, ("email_code", "email_address", "domain_name", *_VALUES), inserts
+        )
+    marker = _marker(connection)
+    for rows, columns in ((updates, _VALUES), (moves, ("email_address", "domain_name", *_VALUES))):
+        if rows:
+            assignments = ", ".join(f"{column} = {marker}" for column in columns)
+            connection.exec_driver_sql(
+                f"UPDATE {table} SET {assignments} WHERE email_code = {marker}",  # noqa: S608 (names are ours)
+                rows,
+            )

@@ -32,11 +32,23 @@ def _print(args: argparse.Namespace, data: dict[str, object], text: str) -> None
     print(json.dumps(data) if getattr(args, "json", False) else text)
 
 
+def _check_delivery(settings: Settings) -> None:
+    """Raise ConfigError now for delivery settings that would only fail once running."""
+    from mailnotify.delivery.smtp import SmtpTarget
+    from mailnotify.delivery.tls import client_context
+
+    if settings.smtp_url:
+        SmtpTarget.parse(settings.smtp_url)
+    if settings.webhook_ca_bundle is not None:
+        client_context(settings.webhook_ca_bundle, variable="MAILNOTIFY_WEBHOOK_CA_BUNDLE")
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from mailnotify.app import create_app
 
+    _check_delivery(settings)
     logs.configure(settings.log_level)
     uvicorn.run(
         create_app(settings),
@@ -102,6 +114,7 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     from mailnotify.worker import build_worker
 
+    _check_delivery(settings)
     logs.configure(settings.log_level)
 
     async def run(engine: Engine) -> None:

@@ -63,7 +63,8 @@ def create_user(
     customer_id = None
     if customer_code is not None:
         customer_id = user_by_code(session=session, code=customer_code).id
-    code = _CODE_PREFIX[role] + secrets.token_hex(4).upper()
+    # 48 random bits: collisions stay unlikely well past millions of users.
+    code = _CODE_PREFIX[role] + secrets.token_hex(6).upper()
     user = User(code=code, name=name, role=role, customer_id=customer_id)
     session.add(user)
     session.flush()
@@ -164,7 +165,7 @@ def update_settings(
         row = NotificationSettings(user_id=user_id)
     current = SettingsValues(*(getattr(row, name) for name in FIELDS))
     after = merge(current, changes)
-    if after != current or row.updated_at is None:
+    if after != current:
         for name in changes:
             setattr(row, name, getattr(after, name))
         row.updated_at = utcnow()

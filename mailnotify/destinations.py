@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from mailnotify.addresses import AddressPolicy
@@ -28,11 +29,21 @@ class InvalidDestination(ValueError):
     """A destination value is refused; the message is the field's description."""
 
 
+_LEGACY_IPV4 = re.compile(r"^[0-9a-fA-FxX.]+$")
+
+
 def _host_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        pass
+    # inet_aton, which getaddrinfo uses, also reads 127.1, 2130706433 and 0x7f.0.0.1.
+    if _LEGACY_IPV4.match(host) and any(c.isdigit() for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def check_webhook_url(url: str, policy: AddressPolicy) -> None:

@@ -7,22 +7,24 @@ validators on every request; these collect all errors and compile each schema on
 from __future__ import annotations
 
 import copy
+import functools
 import json
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from connexion.validators import AbstractRequestBodyValidator, ParameterValidator
-from jsonschema import FormatChecker
+from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from starlette.types import Receive, Scope
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
-from mailnotify.errors import FieldError, validation_failed
+from mailnotify.errors import ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
 
 _TYPE_NAMES = {
@@ -42,14 +44,20 @@ class FormatProblem(ValueError):
     """A value does not have its declared format; the message is the field's description."""
 
 
+# fromisoformat alone also takes ISO 8601 forms that RFC 3339 does not (weeks, no colons).
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})\Z"
+)
+
+
 def _check_date_time(value: object) -> bool:
     if isinstance(value, str):
+        if not _RFC3339.match(value):
+            raise FormatProblem("must be an RFC 3339 date-time with an offset")
         try:
             parse_timestamp(value)
         except ValueError:
             raise FormatProblem("must be an RFC 3339 date-time with an offset") from None
-        if "T" not in value.upper():
-            raise FormatProblem("must be an RFC 3339 date-time with an offset")
     return True
 
 
@@ -130,6 +138,24 @@ def collect_errors(validator: Validator, instance: Any) -> list[FieldError]:
     return [found for _, found in best.values()]
 
 
+@functools.lru_cache(maxsize=256)
+def _anchored(pattern: str) -> re.Pattern[str]:
+    # Python's "$" also matches before a final newline; ECMA's (the spec's) does not.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_RequestValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft4RequestValidator, {"pattern": _pattern}
+)
+
+
 class CompiledSchema:
     """A schema compiled twice: a fast Rust check, and the collecting Python validator.
 
@@ -139,7 +165,7 @@ class CompiledSchema:
     """
 
     def __init__(self, schema: dict[str, Any], checker: FormatChecker) -> None:
-        self._slow: Validator = Draft4RequestValidator(schema, format_checker=checker)
+        self._slow: Validator = _RequestValidator(schema, format_checker=checker)
         formats = {name: _conforms(checker, name) for name in checker.checkers}
         self._fast: Any = None
         try:
@@ -181,6 +207,10 @@ def compile_schema(schema: dict[str, Any], checker: FormatChecker) -> CompiledSc
     return CompiledSchema(schema, checker)
 
 
+# A full usage batch of 10 000 reports is about 3 MB.
+MAX_BODY = 16 * 2**20
+
+
 def _body_error(description: str) -> Exception:
     return validation_failed([FieldError("body", description)])
 
@@ -200,18 +230,25 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
         async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
             messages: list[MutableMapping[str, Any]] = []
             chunks: list[bytes] = []
+            size = 0
             more_body = True
             while more_body:
                 message = await receive()
                 messages.append(message)
                 chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > MAX_BODY:
+                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB")
                 more_body = message.get("more_body", False)
             raw = b"".join(chunks)
             if not raw:
                 if self._required:
                     raise _body_error("is required")
-            else:
-                self._validate(self._decode(raw))
+                return self._insert_messages(receive, messages=messages), scope
+            if not any(name == b"content-type" for name, _ in scope["headers"]):
+                # Connexion would guess JSON and then hand the handler raw bytes.
+                raise ApiError(415, (FieldError("body", "must be application/json"),))
+            self._validate(self._decode(raw))
             return self._insert_messages(receive, messages=messages), scope
 
         @staticmethod
@@ -222,7 +259,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 raise _body_error("must be UTF-8 encoded") from None
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 raise _body_error("must be valid JSON") from None
 
         def _validate(self, body: object) -> None:

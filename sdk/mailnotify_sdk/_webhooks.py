@@ -93,7 +93,8 @@ def _key(secret: str) -> bytes:
     except binascii.Error:
         key = b""
     if not key:
-        raise ValueError("the webhook secret must be whsec_ followed by base64")
+        # A WebhookError, not ValueError: receivers catch one type for every rejection.
+        raise WebhookError("the webhook secret must be whsec_ followed by base64")
     return key
 
 

@@ -179,3 +179,36 @@ def test_every_response_carries_a_request_id(client: TestClient, customer: Accou
     assert echoed.headers["x-request-id"] == "trace-123"
     unsafe = client.get(URL, headers={"X-Request-Id": "bad id\twith spaces"})
     assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", URL), ("PUT", "/api/platform/domains/example.com"), ("POST", "/api/platform/usage")],
+)
+def test_415_for_a_body_without_a_content_type(
+    client: TestClient, make_user: MakeUser, method: str, path: str
+) -> None:
+    user = make_user("platform" if "platform" in path else "customer")
+    response = client.request(method, path, content=b"{}", headers=user.headers)
+    errors = assert_error(response, 415, "Unsupported media type")
+    assert errors == [{"field": "body", "description": "must be application/json"}]
+
+
+def test_422_for_absurdly_deep_json(client: TestClient, customer: Account) -> None:
+    deep = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = client.put(
+        URL, content=deep, headers={**customer.headers, "Content-Type": "application/json"}
+    )
+    assert assert_error(response, 422, "Validation failed") == [
+        {"field": "body", "description": "must be valid JSON"}
+    ]
+
+
+def test_422_for_a_body_over_16_mib(client: TestClient, customer: Account) -> None:
+    huge = b'{"notification_email": "' + b"a" * (16 * 2**20) + b'"}'
+    response = client.put(
+        URL, content=huge, headers={**customer.headers, "Content-Type": "application/json"}
+    )
+    assert assert_error(response, 422, "Validation failed") == [
+        {"field": "body", "description": "must be at most 16 MiB"}
+    ]

@@ -226,6 +226,10 @@ def test_rule_6_invalid_requests_are_refused_whole_and_save_nothing(
         ("https://192.168.1.1/hook", "must not point to a local or private address"),
         ("https://169.254.169.254/latest", "must not point to a local or private address"),
         ("https://100.64.0.1/", "must not point to a local or private address"),
+        ("https://127.1/", "must not point to a local or private address"),
+        ("https://2130706433/", "must not point to a local or private address"),
+        ("https://0x7f.0.0.1/", "must not point to a local or private address"),
+        ("https://0/", "must not point to a local or private address"),
     ],
 )
 def test_notification_url_must_be_an_absolute_public_https_url(

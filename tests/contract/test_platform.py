@@ -162,3 +162,37 @@ def test_a_report_must_belong_to_its_domain(
     assert response.json()["errors"] == [
         {"field": "reports.0.email_address", "description": "must be an address of domain_name"}
     ]
+
+
+@pytest.mark.parametrize("value", ["PM1\n", "PM 1", ""])
+def test_codes_are_matched_whole(
+    client: TestClient, platform: Account, customer: Account, value: str
+) -> None:
+    response = put_domain(
+        client, platform, "example.com", customer_code=customer.code, postmaster_code=value
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["postmaster_code"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-W48-1T10:00:00Z",
+        "20261124T100000Z",
+        "2026-11-24T10Z",
+        "2026-11-24T10:00:00",
+        "2026-13-01T00:00:00Z",
+    ],
+)
+def test_observed_at_must_be_rfc3339_with_an_offset(
+    client: TestClient, platform: Account, customer: Account, value: str
+) -> None:
+    put_domain(client, platform, "example.com", customer_code=customer.code)
+    response = post_usage(client, platform, {**report("EA1", "example.com"), "observed_at": value})
+    assert response.json()["errors"] == [
+        {
+            "field": "reports.0.observed_at",
+            "description": "must be an RFC 3339 date-time with an offset",
+        }
+    ]

@@ -176,3 +176,25 @@ def test_ingest_of_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "ingest", "/nonexistent/reports.jsonl")
     assert status == 2
     assert "no such file" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MAILNOTIFY_SMTP_URL", "http://mail.example.com"),
+        ("MAILNOTIFY_SMTP_URL", "smtp://user:pw@mail.example.com"),
+        ("MAILNOTIFY_WEBHOOK_CA_BUNDLE", "/nonexistent/ca.pem"),
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_bad_delivery_settings_stop_serve_and_worker_before_they_start(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    command: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    status, _, err = run(capsys, command)
+    assert status == 2
+    assert variable in err

@@ -185,7 +185,7 @@ def test_retry_after_is_seconds_or_an_http_date() -> None:
     assert 55 <= (_retry_after(in_a_minute) or 0) <= 60
     past = format_datetime(datetime.now(UTC) - timedelta(seconds=60), usegmt=True)
     assert _retry_after(past) == 0.0
-    for unusable in (None, "", "soon", "-1", "1.5"):
+    for unusable in (None, "", "soon", "-1", "1.5", "²", "٣"):
         assert _retry_after(unusable) is None
 
 

@@ -137,9 +137,9 @@ def test_the_tolerance_is_five_minutes() -> None:
         assert isinstance(verify_webhook(QUOTA, headers, SECRET), EmailOverquotaEvent)
 
 
-def test_a_secret_that_is_not_whsec_base64_is_a_value_error() -> None:
-    for secret in ("whsec_", "whsec_!!!!"):
-        with pytest.raises(ValueError, match="whsec_"):
+def test_a_secret_that_is_not_whsec_base64_is_a_webhook_error() -> None:
+    for secret in ("", "whsec_", "whsec_!!!!"):
+        with pytest.raises(WebhookError, match="whsec_"):
             verify_webhook(QUOTA, reference_headers(QUOTA), secret)
 
 

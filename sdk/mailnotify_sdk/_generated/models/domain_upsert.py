@@ -19,7 +19,8 @@ class DomainUpsert:
         postmaster_code (str):
         status (DomainStatus): The first change to `active` raises `domain_create`.
         manager_code (None | str | Unset): The code of the manager the domain is assigned to, if any.
-        postmaster_token (None | str | Unset): The postmaster's token, passed on in `domain_create` webhooks.
+        postmaster_token (None | str | Unset): The postmaster's token (printable ASCII), passed on in `domain_create`
+            webhooks. Omitting it, like omitting `manager_code`, clears it: the body replaces the domain's entry whole.
     """
 
     customer_code: str

@@ -22,7 +22,9 @@ class NotificationSettingsUpdate:
               `user:password@` part; at most 2048 characters. Path, query and fragment use
               only the characters RFC 3986 allows there (`format: uri`).
             - The host must be public: `localhost` and private, loopback or link-local
-              addresses are refused (an operator allow-list can open ranges).
+              address literals are refused here (an operator allow-list can open ranges).
+              A host name is resolved when a webhook is sent: if any of its addresses is
+              not public, that delivery fails without being sent.
             - Required when enabling `email_overquota_callback` or `domain_create_callback`,
               unless a valid URL is already configured.
 

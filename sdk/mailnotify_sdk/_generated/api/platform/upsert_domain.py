@@ -98,9 +98,10 @@ def sync_detailed(
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
-    postmaster and its status. The first time a domain becomes `active`, a
-    `domain_create` event goes to its customer and its manager, each according to
-    their own settings.
+    postmaster and its status. The body replaces the domain's entry whole: an omitted
+    `manager_code` or `postmaster_token` is cleared. The first time a domain becomes
+    `active`, a `domain_create` event goes to its customer and its manager, each
+    according to their own settings.
 
     Allowed role: `platform`.
 
@@ -137,9 +138,10 @@ def sync(
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
-    postmaster and its status. The first time a domain becomes `active`, a
-    `domain_create` event goes to its customer and its manager, each according to
-    their own settings.
+    postmaster and its status. The body replaces the domain's entry whole: an omitted
+    `manager_code` or `postmaster_token` is cleared. The first time a domain becomes
+    `active`, a `domain_create` event goes to its customer and its manager, each
+    according to their own settings.
 
     Allowed role: `platform`.
 
@@ -171,9 +173,10 @@ async def asyncio_detailed(
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
-    postmaster and its status. The first time a domain becomes `active`, a
-    `domain_create` event goes to its customer and its manager, each according to
-    their own settings.
+    postmaster and its status. The body replaces the domain's entry whole: an omitted
+    `manager_code` or `postmaster_token` is cleared. The first time a domain becomes
+    `active`, a `domain_create` event goes to its customer and its manager, each
+    according to their own settings.
 
     Allowed role: `platform`.
 
@@ -208,9 +211,10 @@ async def asyncio(
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
-    postmaster and its status. The first time a domain becomes `active`, a
-    `domain_create` event goes to its customer and its manager, each according to
-    their own settings.
+    postmaster and its status. The body replaces the domain's entry whole: an omitted
+    `manager_code` or `postmaster_token` is cleared. The first time a domain becomes
+    `active`, a `domain_create` event goes to its customer and its manager, each
+    according to their own settings.
 
     Allowed role: `platform`.
 

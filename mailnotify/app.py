@@ -22,7 +22,11 @@ from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
 from mailnotify.db import make_engine
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
-from mailnotify.middleware import HealthMiddleware, RequestContextMiddleware
+from mailnotify.middleware import (
+    HealthMiddleware,
+    RequestContextMiddleware,
+    TrailingSlashMiddleware,
+)
 from mailnotify.services import Services
 from mailnotify.validation import validator_map
 
@@ -114,6 +118,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         app.add_error_handler(exc_type, handle)
     app.add_middleware(
         HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+    )
+    # After the exception middleware, so that its 404 gets the contract's error body.
+    app.add_middleware(
+        TrailingSlashMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        keep=(f"{base_path}/ui",),
     )
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services

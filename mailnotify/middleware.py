@@ -14,6 +14,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailnotify import services as services_module
+from mailnotify.errors import not_found
 from mailnotify.services import Services
 
 access_logger = logging.getLogger("mailnotify.access")
@@ -69,6 +70,26 @@ class RequestContextMiddleware:
                         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                     },
                 )
+
+
+class TrailingSlashMiddleware:
+    """A path with a trailing slash is not a route: 404, not Starlette's 307 redirect."""
+
+    def __init__(self, app: ASGIApp, *, keep: tuple[str, ...]) -> None:
+        self.app = app
+        # Swagger UI lives under a trailing slash.
+        self.keep = keep
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and len(path) > 1
+            and path.endswith("/")
+            and not path.startswith(self.keep)
+        ):
+            raise not_found()
+        await self.app(scope, receive, send)
 
 
 class HealthMiddleware:

@@ -212,3 +212,12 @@ def test_422_for_a_body_over_16_mib(client: TestClient, customer: Account) -> No
     assert assert_error(response, 422, "Validation failed") == [
         {"field": "body", "description": "must be at most 16 MiB"}
     ]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_404_not_a_redirect_for_a_trailing_slash(
+    client: TestClient, customer: Account, method: str
+) -> None:
+    response = client.request(method, URL + "/", headers=customer.headers, follow_redirects=False)
+    assert assert_error(response, 404, "Not found") == []
+    assert client.get("/api/ui/").status_code == 200

@@ -69,7 +69,8 @@ def create_user(
     session.add(user)
     session.flush()
     assert user.id is not None
-    session.add(NotificationSettings(user_id=user.id))
+    # The signing secret exists from the start, so no two writers ever race to create it.
+    session.add(NotificationSettings(user_id=user.id, signing_secret=generate_secret()))
     token = _add_token(session=session, user_id=user.id)
     return CreatedUser(code=code, token=token)
 
@@ -174,15 +175,23 @@ def update_settings(
 
 
 def signing_secret(*, session: Session, user_id: int) -> str:
-    """A user's webhook signing secret, created on first use (call inside ``writing``)."""
-    row = session.exec(
-        select(NotificationSettings)
-        .where(NotificationSettings.user_id == user_id)
-        .with_for_update()
-    ).first()
-    if row is None:
-        row = NotificationSettings(user_id=user_id)
-    if row.signing_secret is None:
-        row.signing_secret = generate_secret()
-        session.add(row)
-    return row.signing_secret
+    """A user's webhook signing secret (made with the user; made here for older rows)."""
+    table = NotificationSettings.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    # Under concurrency the UPDATE matches nothing if another writer got there first;
+    # reading afterwards returns whichever secret was committed.
+    connection.execute(
+        update(NotificationSettings)
+        .where(
+            col(NotificationSettings.user_id) == user_id,
+            col(NotificationSettings.signing_secret).is_(None),
+        )
+        .values(signing_secret=generate_secret())
+    )
+    secret = connection.execute(
+        sa_select(table.c.signing_secret).where(table.c.user_id == user_id)
+    ).scalar_one_or_none()
+    if secret is None:  # a user without a settings row: only possible for legacy data
+        secret = generate_secret()
+        session.add(NotificationSettings(user_id=user_id, signing_secret=secret))
+    return str(secret)

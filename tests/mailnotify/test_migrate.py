@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+from pathlib import Path
 
-from mailnotify import migrate
+from sqlalchemy import Engine, inspect, text
+
+from mailnotify import crud, migrate
+from mailnotify.db import make_engine, writing
+from mailnotify.models import Role
 
 
 def test_alembic_check_finds_no_difference_between_models_and_migrations(
@@ -26,3 +30,41 @@ def test_upgrade_creates_every_table_and_is_idempotent(engine: Engine) -> None:
         "deliveries",
         "alembic_version",
     } <= tables
+
+
+def test_0003_gives_every_existing_user_a_signing_secret(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, code, name, role, disabled, created_at) "
+                "VALUES (1, 'CU1', '', 'customer', 0, '2026-11-24 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO notification_settings (user_id, email_overquota_callback, "
+                "domain_create_callback, email_overquota_email, updated_at) "
+                "VALUES (1, 0, 0, 0, '2026-11-24 00:00:00')"
+            )
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        secret = connection.execute(text("SELECT signing_secret FROM notification_settings"))
+        assert secret.scalar_one().startswith("whsec_")
+    engine.dispose()
+
+
+def test_new_users_have_a_signing_secret_from_the_start(engine: Engine) -> None:
+    with writing(engine) as session:
+        created = crud.create_user(session=session, role=Role.customer)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT s.signing_secret FROM notification_settings s JOIN users u "
+                "ON u.id = s.user_id WHERE u.code = :c"
+            ),
+            {"c": created.code},
+        )
+        assert row.scalar_one().startswith("whsec_")

@@ -28,14 +28,22 @@ async def update_notification_settings(
 ) -> dict[str, object]:
     """PUT /users/me/notifications."""
     principal = authorize(token_info, SETTINGS_ROLES)
-    with writing(services.current().engine) as session:
-        values = crud.update_settings(session=session, user_id=principal.user_id, changes=body)
-    return _resource(values)
+    engine = services.current().engine
+
+    def update() -> SettingsValues:
+        with writing(engine) as session:
+            return crud.update_settings(session=session, user_id=principal.user_id, changes=body)
+
+    return _resource(await services.current().write(update))
 
 
 async def get_signing_secret(token_info: Mapping[str, object]) -> dict[str, object]:
     """GET /users/me/notifications/signing-secret."""
     principal = authorize(token_info, SETTINGS_ROLES)
-    with writing(services.current().engine) as session:
-        secret = crud.signing_secret(session=session, user_id=principal.user_id)
-    return {"resources": [{"secret": secret}]}
+    engine = services.current().engine
+
+    def read_or_create() -> str:
+        with writing(engine) as session:
+            return crud.signing_secret(session=session, user_id=principal.user_id)
+
+    return {"resources": [{"secret": await services.current().write(read_or_create)}]}

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -95,6 +96,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         settings=settings,
         engine=engine if engine is not None else make_engine(settings.database_url),
         address_policy=AddressPolicy.from_networks(settings.allow_networks),
+        writer=ThreadPoolExecutor(
+            1 if settings.is_sqlite else 8, thread_name_prefix="mailnotify-write"
+        ),
     )
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.

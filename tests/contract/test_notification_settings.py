@@ -426,3 +426,38 @@ def test_tokens_are_random_stored_only_as_a_hash_and_shown_once(
         "created_at",
         "revoked_at",
     ]
+
+
+def test_a_put_waiting_for_another_processes_lock_does_not_stall_reads(
+    client: TestClient, customer: Account, engine: Engine, database_url: str
+) -> None:
+    import time
+
+    holder = threading.Event()
+    release = threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with writing(engine) as session:
+            # Lock this customer's row (PostgreSQL) or the whole database (SQLite).
+            user = crud.user_by_code(session=session, code=customer.code)
+            assert user.id is not None
+            crud.update_settings(session=session, user_id=user.id, changes={})
+            holder.set()
+            release.wait(10)
+
+    blocker = threading.Thread(target=hold_the_write_lock)
+    blocker.start()
+    holder.wait(10)
+    waiting_put = threading.Thread(
+        target=lambda: put(client, customer, {"notification_email": "ops@example.com"})
+    )
+    waiting_put.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert client.get("/healthz").status_code == 200
+    assert client.get(URL, headers=customer.headers).status_code == 200
+    assert time.monotonic() - started < 1.0
+    release.set()
+    blocker.join(10)
+    waiting_put.join(10)
+    assert settings_of(client, customer)["notification_email"] == "ops@example.com"

@@ -196,3 +196,14 @@ def test_observed_at_must_be_rfc3339_with_an_offset(
             "description": "must be an RFC 3339 date-time with an offset",
         }
     ]
+
+
+@pytest.mark.parametrize("token", ["a\u0000b", "with space", "tab\there"])
+def test_postmaster_token_is_printable_ascii(
+    client: TestClient, platform: Account, customer: Account, token: str
+) -> None:
+    response = put_domain(
+        client, platform, "example.com", customer_code=customer.code, postmaster_token=token
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["postmaster_token"]

@@ -149,9 +149,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 path,
                 engine=engine,
                 schema=component_schema(load_spec(settings), "UsageBatch", checker),
-                thresholds=Thresholds(
-                    settings.quota_warning, settings.quota_critical, settings.quota_recovery
-                ),
+                thresholds=Thresholds.from_settings(settings),
                 mailbox_emails=settings.smtp_url is not None,
                 now_ms=now_ms(),
                 progress=sys.stderr,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailnotify.config import Settings
 
 
 class Level(enum.StrEnum):
@@ -28,6 +32,11 @@ class Thresholds:
     warning: int = 80
     critical: int = 95
     recovery: int = 75
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds a server was configured with."""
+        return cls(settings.quota_warning, settings.quota_critical, settings.quota_recovery)
 
 
 @dataclass(frozen=True, slots=True)

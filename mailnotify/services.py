@@ -59,10 +59,7 @@ class Services:
     @property
     def thresholds(self) -> Thresholds:
         """The quota thresholds the server was configured with."""
-        s = self.settings
-        return Thresholds(
-            warning=s.quota_warning, critical=s.quota_critical, recovery=s.quota_recovery
-        )
+        return Thresholds.from_settings(self.settings)
 
 
 _current: ContextVar[Services] = ContextVar("mailnotify_services")

@@ -277,12 +277,19 @@ class DeliveryWorker:
         jobs = await asyncio.to_thread(self.claim)
         if not jobs:
             return 0
-        results = await asyncio.gather(*(self.send(job) for job in jobs))
+        async with self._webhooks.connections():
+            results = await asyncio.gather(*(self.send(job) for job in jobs))
         await asyncio.to_thread(self.record, results)
         return len(jobs)
 
     async def run(self, stop: asyncio.Event, wake: Any = None, idle: float = 0.1) -> None:
         """Work until ``stop`` is set; between empty polls wait ``idle`` s or for ``wake``."""
+        # Connections to receivers outlive a batch, so a busy receiver is not handshaken
+        # with again for every batch.
+        async with self._webhooks.connections():
+            await self._loop(stop, wake, idle)
+
+    async def _loop(self, stop: asyncio.Event, wake: Any, idle: float) -> None:
         while not stop.is_set():
             try:
                 handled = await self.run_once()

@@ -99,12 +99,23 @@ class _ResponseBody(httpx.AsyncByteStream):
 
 
 class PinnedTransport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 over TLS to one host, through a ``PinnedBackend``; no proxies, no retries."""
+    """HTTP/1.1 over TLS to one host, through a ``PinnedBackend``; no proxies, no retries.
 
-    def __init__(self, backend: PinnedBackend, ssl_context: ssl.SSLContext) -> None:
+    Its one connection is kept for the next request, for ``keepalive_seconds`` after its
+    last use (None: as long as the peer keeps it).
+    """
+
+    def __init__(
+        self,
+        backend: PinnedBackend,
+        ssl_context: ssl.SSLContext,
+        *,
+        keepalive_seconds: float | None = None,
+    ) -> None:
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=1,
+            keepalive_expiry=keepalive_seconds,
             http1=True,
             http2=False,
             retries=0,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +18,18 @@ from mailnotify.config import Settings
 from mailnotify.delivery import signing
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
+from mailnotify.delivery.pools import TransportPool
 from mailnotify.delivery.resolver import Resolver, system_resolver
 from mailnotify.delivery.schedule import parse_retry_after
 from mailnotify.delivery.tls import client_context
 from mailnotify.delivery.transport import PinnedBackend, PinnedTransport
 
 TIMEOUT = 10.0
+# A kept connection the receiver may have closed meanwhile is not used after this long.
+KEEPALIVE_SECONDS = 5.0
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 1.0
+DRAIN_MARGIN = 0.05
 USER_AGENT = "mailnotify-webhooks/1"
 CA_BUNDLE_VARIABLE = "MAILNOTIFY_WEBHOOK_CA_BUNDLE"
 
@@ -31,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 class WebhookSender:
     """Posts signed webhooks to allowed addresses; build once, share for every send.
+
+    Inside ``async with sender.connections():`` connections to a destination are kept and
+    reused by later sends to it; outside, every send opens and closes its own.
 
     ``resolver`` and ``network_backend`` exist for tests: the first names loopback
     receivers, the second observes (or forbids) the connections actually made.
@@ -51,6 +61,12 @@ class WebhookSender:
         self._backend = network_backend
         # Loading CAs costs milliseconds; one context serves every send.
         self._ssl = client_context(ca_bundle, variable=CA_BUNDLE_VARIABLE)
+        # Builds requests exactly as an httpx client would (its default headers, the
+        # timeout), and never sends one: it has no transport that could.
+        self._requests = httpx.AsyncClient(
+            transport=_NoTransport(), trust_env=False, timeout=timeout
+        )
+        self._pool: TransportPool | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebhookSender:
@@ -59,6 +75,29 @@ class WebhookSender:
             AddressPolicy.from_networks(settings.allow_networks),
             ca_bundle=settings.webhook_ca_bundle,
         )
+
+    @asynccontextmanager
+    async def connections(self) -> AsyncIterator[None]:
+        """Keep connections for reuse during the block (nested blocks share the outer one)."""
+        if self._pool is not None:
+            yield
+            return
+        self._pool = self._new_pool()
+        try:
+            yield
+        finally:
+            pool, self._pool = self._pool, None
+            await pool.aclose()
+
+    def _new_pool(self) -> TransportPool:
+        def make(host: str, addresses: Sequence[IPAddress]) -> PinnedTransport:
+            return PinnedTransport(
+                PinnedBackend(host, addresses, self._backend),
+                self._ssl,
+                keepalive_seconds=KEEPALIVE_SECONDS,
+            )
+
+        return TransportPool(make)
 
     async def send(
         self,
@@ -78,16 +117,18 @@ class WebhookSender:
         # Signing first, so that a bad secret is a caller's error and not a delivery failure.
         signed = signing.headers(secret, event_id, body, now)
         host = "?"
+        pool = self._pool if self._pool is not None else self._new_pool()
         try:
             with translated():
-                async with asyncio.timeout(self._timeout):
+                async with asyncio.timeout(self._timeout) as budget:
                     target = httpx.URL(url)
                     host = target.host
-                    response = await self._post(target, signed, body)
+                    outcome = await self._post(pool, target, signed, body, now, budget)
         except DeliveryError as error:
             outcome = Outcome.from_error(error)
-        else:
-            outcome = _judge(response, now)
+        finally:
+            if pool is not self._pool:
+                await pool.aclose()
         logger.info(
             "webhook attempt %s",
             outcome.kind,
@@ -101,7 +142,15 @@ class WebhookSender:
         )
         return outcome
 
-    async def _post(self, target: httpx.URL, signed: dict[str, str], body: bytes) -> httpx.Response:
+    async def _post(
+        self,
+        pool: TransportPool,
+        target: httpx.URL,
+        signed: dict[str, str],
+        body: bytes,
+        now: datetime,
+        budget: asyncio.Timeout,
+    ) -> Outcome:
         if target.scheme != "https" or not target.host:
             raise DeliveryError(ErrorKind.REFUSED, "the URL is not an absolute https URL")
         if target.userinfo:
@@ -114,20 +163,17 @@ class WebhookSender:
         if refused or not addresses:
             shown = ", ".join(str(a) for a in refused) or "nothing"
             raise DeliveryError(ErrorKind.REFUSED, f"{host} resolves to {shown}: not allowed")
-        transport = PinnedTransport(PinnedBackend(host, addresses, self._backend), self._ssl)
         headers = {"content-type": "application/json", "user-agent": USER_AGENT, **signed}
-        client = httpx.AsyncClient(
-            transport=transport,
-            trust_env=False,  # an environment proxy would connect elsewhere than checked
-            follow_redirects=False,
-            timeout=self._timeout,
-        )
-        # Only status and headers matter; the body is never read, so its size is no concern.
-        async with (
-            client,
-            client.stream("POST", target, content=body, headers=headers) as response,
-        ):
-            return response
+        request = self._requests.build_request("POST", target, content=body, headers=headers)
+        async with pool.lease(host, port, addresses) as transport:
+            # Redirects are not followed: the transport answers each request as it is.
+            response = await transport.handle_async_request(request)
+            try:
+                outcome = _judge(response, now)
+                await _drain(response, budget)
+            finally:
+                await response.aclose()
+        return outcome
 
     async def _addresses(self, host: str, port: int) -> Sequence[IPAddress]:
         try:
@@ -135,6 +181,36 @@ class WebhookSender:
         except ValueError:
             return await self._resolver(host, port)
         return (literal,)
+
+
+async def _drain(response: httpx.Response, budget: asyncio.Timeout) -> None:
+    """Read a short answer's body, so that its connection can serve the next request.
+
+    Only status and headers matter; a long or slow body is left unread (its connection is
+    closed instead), and whatever happens here does not change the outcome: it stops
+    before the send's own time budget runs out.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DRAIN_SECONDS
+    when = budget.when()
+    if when is not None:
+        deadline = min(deadline, when - DRAIN_MARGIN)
+    if deadline <= loop.time():
+        return
+    try:
+        async with asyncio.timeout_at(deadline):
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > DRAIN_BYTES:
+                    return
+    except (TimeoutError, httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError):
+        return
+
+
+class _NoTransport(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("webhook requests go through a pinned transport")
 
 
 def _judge(response: httpx.Response, now: datetime) -> Outcome:

@@ -100,7 +100,7 @@ def _sdk(server: Server, token: str, quick: bool) -> dict[str, Any]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "sdk"), env.get("PYTHONPATH")]))
     argv = [sys.executable, "-m", "bench.sdk", f"--port={server.port}", f"--token={token}"]
     if quick:
-        argv += ["--blocks=2", "--calls=100"]
+        argv += ["--blocks=4", "--calls=50"]
     done = subprocess.run(  # noqa: S603 (argv is ours, no shell)
         pinned(CLIENT_CPU, argv), capture_output=True, text=True, timeout=600, cwd=ROOT, env=env
     )
@@ -150,9 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 1 when one of our targets is missed."""
     parser = argparse.ArgumentParser(prog="bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (about 1 min)")
-    parser.add_argument("--repeat", type=int, help="runs per cell (default 3; quick 1)")
-    parser.add_argument("--warmup", type=float, help="seconds (default 2; quick 0.5)")
-    parser.add_argument("--duration", type=float, help="measured seconds (default 5; quick 1.5)")
+    parser.add_argument("--repeat", type=int, help="runs per cell (default 5; quick 1)")
+    parser.add_argument("--warmup", type=float, help="seconds (default 1; quick 0.5)")
+    parser.add_argument("--duration", type=float, help="measured seconds (default 3; quick 1.5)")
     parser.add_argument("--no-log-variant", action="store_true", help="skip ours without log")
     parser.add_argument(
         "--candidate",
@@ -168,9 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write the file even when quick")
     parser.add_argument("--json", type=Path, help="also save every run's numbers here")
     args = parser.parse_args(argv)
-    args.repeat = args.repeat or (1 if args.quick else 3)
-    args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 2.0)
-    args.duration = args.duration or (1.5 if args.quick else 5.0)
+    # Many short runs rather than a few long ones: finer interleaving shares the noise of
+    # a busy machine better, and the median has more runs to choose from.
+    args.repeat = args.repeat or (1 if args.quick else 5)
+    args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 1.0)
+    args.duration = args.duration or (1.5 if args.quick else 3.0)
     kinds = contenders(with_no_log=not args.no_log_variant, candidates=args.candidate)
     if args.apps:
         kinds = [k for k in kinds if k.key in args.apps.split(",")]

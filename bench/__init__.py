@@ -1,5 +1,4 @@
-"""The throughput and latency benchmark of the settings API (issue 2), run by ``scripts/bench``.
-
-Our server runs side by side with two reference apps that do the same work: a bare
-Starlette app (the limit) and an idiomatic FastAPI app (the usual alternative).
+"""Benchmarks. Issue 2's (``scripts/bench``, ``python -m bench.run``) serves our API side by
+side with two reference apps doing the same work: a bare Starlette app (the limit) and an
+idiomatic FastAPI app (the usual alternative), and writes BENCHMARKS.md.
 """

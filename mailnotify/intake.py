@@ -60,44 +60,12 @@ class UsageResult:
     events: int
 
 
-class _Box:
-    """A mailbox's state during a batch; levels are the stored texts."""
-
-    __slots__ = (
-        "domain_name",
-        "email_address",
-        "messages_assigned",
-        "messages_level",
-        "messages_used",
-        "new",
-        "observed_us",
-        "space_assigned",
-        "space_level",
-        "space_used",
-        "stored_address",
-        "stored_domain",
-        "touched",
-    )
-
-    def __init__(
-        self,
-        space_level: str,
-        messages_level: str,
-        observed_us: int,
-        stored_address: str,
-        stored_domain: str,
-        new: bool,
-    ) -> None:
-        self.space_level = space_level
-        self.messages_level = messages_level
-        self.observed_us = observed_us
-        # As stored: when a report repeats them, the update leaves them (and their index
-        # and foreign key) alone.
-        self.stored_address = self.email_address = stored_address
-        self.stored_domain = self.domain_name = stored_domain
-        self.new = new
-        self.touched = False
-        self.space_used = self.space_assigned = self.messages_used = self.messages_assigned = 0
+# A mailbox as stored: levels (their stored texts), last applied observation, address
+# and domain (an update that repeats these two leaves them, their index and foreign key
+# alone).
+_Stored = tuple[str, str, int, str, str]
+# Where a mailbox stands within a batch: levels and the last applied observation.
+_State = tuple[str, str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,21 +259,27 @@ def upsert_domain(
     return domain, activated
 
 
-def _load_boxes(connection: Connection, codes: Sequence[str]) -> dict[str, _Box]:
-    # Only what decides the next step, and what tells whether an update must touch the
-    # address and domain: a report that is applied overwrites the rest.
-    boxes: dict[str, _Box] = {}
+def _load_mailboxes(connection: Connection, codes: Sequence[str]) -> dict[str, _Stored]:
+    # Only what decides the next step and the kind of update: an applied report
+    # overwrites the rest. The driver's own cursor: a row object per mailbox costs more
+    # than the query.
+    found: dict[str, _Stored] = {}
     marker = _marker(connection)
-    for start in range(0, len(codes), _BOX_CHUNK):
-        chunk = codes[start : start + _BOX_CHUNK]
-        rows = connection.exec_driver_sql(
-            "SELECT email_code, space_level, messages_level, observed_us, email_address,"  # noqa: S608 (markers only)
-            f" domain_name FROM mailboxes WHERE email_code IN ({', '.join([marker] * len(chunk))})",
-            tuple(chunk),
-        ).fetchall()
-        for code, space, messages, observed, address, domain in rows:
-            boxes[code] = _Box(space, messages, observed, address, domain, new=False)
-    return boxes
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(codes), _BOX_CHUNK):
+            chunk = codes[start : start + _BOX_CHUNK]
+            cursor.execute(
+                "SELECT email_code, space_level, messages_level, observed_us, email_address,"  # noqa: S608 (markers only)
+                " domain_name FROM mailboxes"
+                f" WHERE email_code IN ({', '.join([marker] * len(chunk))})",
+                tuple(chunk),
+            )
+            for code, *stored in cursor.fetchall():
+                found[code] = tuple(stored)
+    finally:
+        cursor.close()
+    return found
 
 
 def _load_owners(session: Session, names: Sequence[str]) -> dict[str, _Owner]:
@@ -362,10 +336,13 @@ def apply_usage(
     _serialize_intake(session)
     connection = session.connection()
     owners = _load_owners(session, sorted({r["domain_name"].lower() for r in reports}))
-    boxes = _load_boxes(connection, sorted({r["email_code"] for r in reports}))
+    stored = _load_mailboxes(connection, sorted({r["email_code"] for r in reports}))
     actions = _actions(session, (u for o in owners.values() for u in o.users()))
     outbox = Outbox(now=utcnow(), now_ms=now_ms)
     suffixes = {name: "@" + name for name in owners}
+    states: dict[str, _State] = {code: row[:3] for code, row in stored.items()}
+    # The last applied report of each mailbox: what its row is written from.
+    latest: dict[str, Mapping[str, Any]] = {}
     errors: list[FieldError] = []
     applied = ignored = 0
     for index, report in enumerate(reports):
@@ -385,28 +362,24 @@ def apply_usage(
             continue
         code = report["email_code"]
         observed = parse_timestamp(report["observed_at"])
-        box = boxes.get(code)
-        if box is None:
-            box = boxes[code] = _Box(_NORMAL, _NORMAL, 0, address, domain, new=True)
-        elif observed < box.observed_us:
-            ignored += 1
-            continue
+        state = states.get(code)
+        if state is None:
+            space_level = messages_level = _NORMAL
+        else:
+            space_level, messages_level, last = state
+            if observed < last:
+                ignored += 1
+                continue
         applied += 1
         space, messages = report["space"], report["messages"]
-        box.touched = True
-        box.email_address = address
-        box.domain_name = domain
-        box.observed_us = observed
-        box.space_used = space_used = space["used"]
-        box.space_assigned = space_assigned = space["assigned"]
-        box.messages_used = messages_used = messages["used"]
-        box.messages_assigned = messages_assigned = messages["assigned"]
-        box.space_level, space_crossing = _step(
-            box.space_level, space_used, space_assigned, thresholds
+        space_level, space_crossing = _step(
+            space_level, space["used"], space["assigned"], thresholds
         )
-        box.messages_level, messages_crossing = _step(
-            box.messages_level, messages_used, messages_assigned, thresholds
+        messages_level, messages_crossing = _step(
+            messages_level, messages["used"], messages["assigned"], thresholds
         )
+        states[code] = (space_level, messages_level, observed)
+        latest[code] = report
         if space_crossing is not None:
             _quota_event(
                 outbox,
@@ -431,7 +404,7 @@ def apply_usage(
             )
     if errors:
         raise validation_failed(errors)
-    _write_boxes(connection, boxes)
+    _write_mailboxes(connection, latest, states, stored)
     outbox.write(session)
     return UsageResult(applied=applied, ignored=ignored, events=len(outbox.events))
 
@@ -476,6 +449,7 @@ def _quota_event(
     )
 
 
+_PLACE = ("email_address", "domain_name")
 _VALUES = (
     "space_used",
     "space_assigned",
@@ -487,33 +461,38 @@ _VALUES = (
 )
 
 
-def _write_boxes(connection: Connection, boxes: Mapping[str, _Box]) -> None:
+def _write_mailboxes(
+    connection: Connection,
+    latest: Mapping[str, Mapping[str, Any]],
+    states: Mapping[str, _State],
+    stored: Mapping[str, _Stored],
+) -> None:
     inserts, updates, moves = [], [], []
-    for code, box in boxes.items():
-        if not box.touched:
-            continue
+    for code, report in latest.items():
+        space, messages = report["space"], report["messages"]
+        space_level, messages_level, observed = states[code]
         values = (
-            box.space_used,
-            box.space_assigned,
-            box.space_level,
-            box.messages_used,
-            box.messages_assigned,
-            box.messages_level,
-            box.observed_us,
+            space["used"],
+            space["assigned"],
+            space_level,
+            messages["used"],
+            messages["assigned"],
+            messages_level,
+            observed,
         )
-        if box.new:
-            inserts.append((code, box.email_address, box.domain_name, *values))
-        elif box.email_address == box.stored_address and box.domain_name == box.stored_domain:
+        address, domain = report["email_address"], report["domain_name"].lower()
+        before = stored.get(code)
+        if before is None:
+            inserts.append((code, address, domain, *values))
+        elif before[3] == address and before[4] == domain:
             updates.append((*values, code))
         else:
-            moves.append((box.email_address, box.domain_name, *values, code))
+            moves.append((address, domain, *values, code))
     table = _table(Mailbox).name
     if inserts:
-        _insert_many(
-            connection, table, ("email_code", "email_address", "domain_name", *_VALUES), inserts
-        )
+        _insert_many(connection, table, ("email_code", *_PLACE, *_VALUES), inserts)
     marker = _marker(connection)
-    for rows, columns in ((updates, _VALUES), (moves, ("email_address", "domain_name", *_VALUES))):
+    for rows, columns in ((updates, _VALUES), (moves, (*_PLACE, *_VALUES))):
         if rows:
             assignments = ", ".join(f"{column} = {marker}" for column in columns)
             connection.exec_driver_sql(

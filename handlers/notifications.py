@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from mailnotify import crud, services
 from mailnotify.auth import authorize
-from mailnotify.db import reading, writing
+from mailnotify.db import changing, looking_up, writing
 from mailnotify.models import SETTINGS_ROLES
 from mailnotify.notification_settings import SettingsValues
 
@@ -18,8 +18,8 @@ def _resource(values: SettingsValues) -> dict[str, object]:
 async def get_notification_settings(token_info: Mapping[str, object]) -> dict[str, object]:
     """GET /users/me/notifications."""
     principal = authorize(token_info, SETTINGS_ROLES)
-    with reading(services.current().engine) as session:
-        values = crud.get_settings(session=session, user_id=principal.user_id)
+    with looking_up(services.current().engine) as connection:
+        values = crud.get_settings(session=connection, user_id=principal.user_id)
     return _resource(values)
 
 
@@ -31,8 +31,8 @@ async def update_notification_settings(
     engine = services.current().engine
 
     def update() -> SettingsValues:
-        with writing(engine) as session:
-            return crud.update_settings(session=session, user_id=principal.user_id, changes=body)
+        with changing(engine) as connection:
+            return crud.update_settings(session=connection, user_id=principal.user_id, changes=body)
 
     return _resource(await services.current().write(update))
 

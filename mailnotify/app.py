@@ -19,6 +19,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from sqlalchemy import Engine
 
+from mailnotify import connexion_speedups
 from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
 from mailnotify.db import make_engine
@@ -105,6 +106,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     middlewares = [
         m for m in ConnexionMiddleware.default_middlewares if m is not ResponseValidationMiddleware
     ]
+    # Connexion 3.3 redoes per-operation work on every request; see the module.
+    connexion_speedups.install()
     app = AsyncApp(
         __name__,
         lifespan=_lifespan(services),

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 
 from mailnotify import crud, services
 from mailnotify.crud import Principal
-from mailnotify.db import reading
+from mailnotify.db import looking_up
 from mailnotify.errors import forbidden
 from mailnotify.models import Role
 
@@ -15,8 +15,8 @@ _PRINCIPAL = "principal"
 
 def authenticate(api_key: str) -> dict[str, object] | None:
     """Connexion's ``x-apikeyInfoFunc``: token info for a live token, else None (401)."""
-    with reading(services.current().engine) as session:
-        principal = crud.find_principal(session=session, token=api_key)
+    with looking_up(services.current().engine) as connection:
+        principal = crud.find_principal(session=connection, token=api_key)
     if principal is None:
         return None
     return {"sub": principal.code, _PRINCIPAL: principal}

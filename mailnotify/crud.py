@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection, bindparam
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
@@ -116,23 +120,48 @@ def set_disabled(*, session: Session, code: str, disabled: bool) -> None:
     session.add(user)
 
 
-def find_principal(*, session: Session, token: str) -> Principal | None:
+def _connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+# The statements of the request path are built once. On SQLite, building a statement
+# from the models costs more than running it; a reused statement also keeps its cache key.
+@cache
+def _principal_query() -> Any:
+    # SQLModel's select() stops at four columns.
+    return (
+        sa_select(  # type: ignore[call-overload]
+            ApiToken.secret_hash, User.id, User.code, User.role, User.disabled
+        )
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .where(col(ApiToken.id) == bindparam("token_id"), col(ApiToken.revoked_at).is_(None))
+    )
+
+
+@cache
+def _settings_query(*, for_update: bool) -> Any:
+    columns = [getattr(NotificationSettings, name) for name in FIELDS]
+    query = sa_select(*columns).where(col(NotificationSettings.user_id) == bindparam("user_id"))
+    return query.with_for_update() if for_update else query
+
+
+@cache
+def _settings_update() -> Any:
+    # Every field is written: the row was read under the write lock, so ``after`` holds
+    # the latest committed values plus this request's changes.
+    return (
+        sa_update(NotificationSettings)
+        .where(col(NotificationSettings.user_id) == bindparam("key"))
+        .values({name: bindparam(name) for name in (*FIELDS, "updated_at")})
+    )
+
+
+def find_principal(*, session: Session | Connection, token: str) -> Principal | None:
     """The user behind a live token, or None."""
     presented = tokens.parse(token)
     if presented is None:
         return None
-    # SQLModel's select() stops at four columns.
-    row = (
-        session.connection()
-        .execute(
-            sa_select(  # type: ignore[call-overload]
-                ApiToken.secret_hash, User.id, User.code, User.role, User.disabled
-            )
-            .join(User, col(User.id) == col(ApiToken.user_id))
-            .where(col(ApiToken.id) == presented.token_id, col(ApiToken.revoked_at).is_(None))
-        )
-        .first()
-    )
+    row = _connection(session).execute(_principal_query(), {"token_id": presented.token_id}).first()
     if row is None or not tokens.matches(presented, row[0]):
         return None
     _, user_id, code, role, disabled = row
@@ -140,37 +169,32 @@ def find_principal(*, session: Session, token: str) -> Principal | None:
     return Principal(user_id=user_id, code=code, role=Role(role), disabled=disabled)
 
 
-_COLUMNS = tuple(getattr(NotificationSettings, name) for name in FIELDS)
-
-
-def get_settings(*, session: Session, user_id: int) -> SettingsValues:
+def get_settings(*, session: Session | Connection, user_id: int) -> SettingsValues:
     """A user's notification settings."""
-    row = (
-        session.connection()
-        .execute(sa_select(*_COLUMNS).where(col(NotificationSettings.user_id) == user_id))
-        .first()
-    )
+    query = _settings_query(for_update=False)
+    row = _connection(session).execute(query, {"user_id": user_id}).first()
     return SettingsValues() if row is None else SettingsValues(*row)
 
 
 def update_settings(
-    *, session: Session, user_id: int, changes: Mapping[str, object]
+    *, session: Session | Connection, user_id: int, changes: Mapping[str, object]
 ) -> SettingsValues:
     """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks."""
-    row = session.exec(
-        select(NotificationSettings)
-        .where(NotificationSettings.user_id == user_id)
-        .with_for_update()
-    ).first()
-    if row is None:
-        row = NotificationSettings(user_id=user_id)
-    current = SettingsValues(*(getattr(row, name) for name in FIELDS))
+    connection = _connection(session)
+    query = _settings_query(for_update=True)
+    row = connection.execute(query, {"user_id": user_id}).first()
+    current = SettingsValues() if row is None else SettingsValues(*row)
     after = merge(current, changes)
-    if after != current:
-        for name in changes:
-            setattr(row, name, getattr(after, name))
-        row.updated_at = utcnow()
-        session.add(row)
+    if row is None:
+        connection.execute(
+            sa_insert(NotificationSettings).values(
+                user_id=user_id, updated_at=utcnow(), **after.as_dict()
+            )
+        )
+    elif after != current:
+        connection.execute(
+            _settings_update(), {"key": user_id, "updated_at": utcnow(), **after.as_dict()}
+        )
     return after
 
 

@@ -53,3 +53,19 @@ def writing(engine: Engine) -> Iterator[Session]:
         session.connection(execution_options={_BEGIN: "IMMEDIATE"})
         yield session
         session.commit()
+
+
+@contextmanager
+def looking_up(engine: Engine) -> Iterator[Connection]:
+    """A bare connection for Core reads: no ORM session to build and tear down."""
+    with engine.connect() as connection:
+        yield connection
+
+
+@contextmanager
+def changing(engine: Engine) -> Iterator[Connection]:
+    """A bare connection holding the write lock (SQLite) that commits at the end."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_BEGIN: "IMMEDIATE"})
+        with connection.begin():
+            yield connection

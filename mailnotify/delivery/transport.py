@@ -19,10 +19,7 @@ import httpcore
 import httpx
 
 from mailnotify.addresses import IPAddress
-
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
+from mailnotify.delivery.streams import AsyncioBackend, SocketOption
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):
@@ -38,7 +35,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
             raise ValueError("a pinned backend needs at least one address")
         self._host = host
         self._addresses = tuple(addresses)
-        self._inner = httpcore.AnyIOBackend() if inner is None else inner
+        self._inner = AsyncioBackend() if inner is None else inner
 
     async def connect_tcp(
         self,

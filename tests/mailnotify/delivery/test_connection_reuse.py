@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import ssl
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from mailnotify.addresses import AddressPolicy, IPAddress
-from mailnotify.delivery import OutcomeKind, WebhookSender
+from mailnotify.delivery import OutcomeKind, WebhookSender, generate_secret
 from mailnotify.delivery.pools import TransportPool
 from mailnotify.delivery.transport import PinnedBackend, PinnedTransport
-from tests.receivers import HTTPSServer, MapResolver, RecordingBackend, Tripwire
+from tests.receivers import (
+    HTTPSServer,
+    MapResolver,
+    RecordingBackend,
+    Tripwire,
+    server_tls_context,
+)
 
 LOOPBACK = AddressPolicy.from_networks([ipaddress.ip_network("127.0.0.0/8")])
 BODY = json.dumps({"id": "evt_1", "action_type": "domain_create"}).encode()
@@ -156,3 +165,47 @@ async def test_a_transport_in_use_when_the_pool_closes_is_closed_on_return(
         await pools.aclose()
         assert CountingTransport.closed == 0
     assert CountingTransport.closed == 1
+
+
+async def test_a_kept_connection_the_receiver_closed_is_replaced(
+    ca: trustme.CA, ca_bundle: Path
+) -> None:
+    # A receiver that answers each request and then closes the connection without saying
+    # so, as one whose keep-alive timeout ran out between two sends.
+    answered: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # One request per connection.
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        answered.append(await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(
+        serve, "127.0.0.1", 0, ssl=server_tls_context(ca, "hooks.test")
+    )
+    port = server.sockets[0].getsockname()[1]
+    # The default network backend: its view of a closed idle connection is under test.
+    webhooks = WebhookSender(
+        LOOPBACK,
+        ca_bundle=ca_bundle,
+        timeout=5.0,
+        resolver=MapResolver({"hooks.test": [ip("127.0.0.1")]}),
+    )
+    async with server, webhooks.connections():
+        for number in range(2):
+            outcome = await webhooks.send(
+                f"https://hooks.test:{port}/ok",
+                secret=generate_secret(),
+                event_id=f"e{number}",
+                body=BODY,
+            )
+            assert outcome.kind is OutcomeKind.DELIVERED, outcome
+            await asyncio.sleep(0.05)  # the close reaches this side
+    assert answered == [BODY, BODY]

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -169,19 +170,37 @@ class DeliveryWorker:
         found: dict[int, dict[str, Any]] = {row["user_id"]: dict(row) for row in rows.mappings()}
         for user_id, row in found.items():
             if row["signing_secret"] is None:
-                # Created on first use; the receiver reads it from the API.
-                row["signing_secret"] = generate_secret()
+                # Only rows older than migration 0003 lack one. If another writer sets one
+                # meanwhile, this UPDATE matches nothing and the re-read returns theirs.
                 connection.execute(
                     update(table)
                     .where(table.c.user_id == user_id, table.c.signing_secret.is_(None))
-                    .values(signing_secret=row["signing_secret"])
+                    .values(signing_secret=generate_secret())
                 )
+                row["signing_secret"] = connection.execute(
+                    select(table.c.signing_secret).where(table.c.user_id == user_id)
+                ).scalar_one()
         return dict(found)
 
-    async def send(self, job: Job) -> Result:
-        """Send one job, unless its recipient switched the action off."""
+    async def send(self, job: Job, deadline: float) -> Result:
+        """Send one job, unless its recipient switched the action off.
+
+        Every job ends before ``deadline`` (monotonic), inside the lease its batch holds:
+        an outcome recorded after the lease ran out could race another worker's attempt.
+        An unexpected error is one failed attempt of this job, not of the batch.
+        """
         async with self._limit:
-            return Result(job, await self._send(job))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return Result(job, Outcome(OutcomeKind.RETRY, "the lease ran out before sending"))
+            try:
+                outcome = await asyncio.wait_for(self._send(job), left)
+            except TimeoutError:
+                outcome = Outcome(OutcomeKind.RETRY, "no outcome before the lease ran out")
+            except Exception as exc:
+                logger.exception("delivery %s failed unexpectedly", job.delivery_id)
+                outcome = Outcome(OutcomeKind.RETRY, f"unexpected {type(exc).__name__}")
+            return Result(job, outcome)
 
     async def _send(self, job: Job) -> Outcome | None:
         settings = job.settings or {}
@@ -274,11 +293,14 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim, send and record one batch; the number of deliveries handled."""
+        claimed_at = time.monotonic()
         jobs = await asyncio.to_thread(self.claim)
         if not jobs:
             return 0
+        # Leave a fifth of the lease for recording the outcomes.
+        deadline = claimed_at + self._lease_ms / 1000 * 0.8
         async with self._webhooks.connections():
-            results = await asyncio.gather(*(self.send(job) for job in jobs))
+            results = await asyncio.gather(*(self.send(job, deadline) for job in jobs))
         await asyncio.to_thread(self.record, results)
         return len(jobs)
 
@@ -326,11 +348,6 @@ def build_worker(settings: Settings, engine: Engine, **options: Any) -> Delivery
         webhooks=WebhookSender.from_settings(settings),
         emails=EmailSender.from_settings(settings) if settings.smtp_url else None,
         sender_address=settings.smtp_from,
-        thresholds=Thresholds(
-            warning=settings.quota_warning,
-            critical=settings.quota_critical,
-            recovery=settings.quota_recovery,
-        ),
-        lease_ms=settings.worker_lease_seconds * 1000,
-        **options,
+        thresholds=Thresholds.from_settings(settings),
+        **{"lease_ms": settings.worker_lease_seconds * 1000, **options},
     )

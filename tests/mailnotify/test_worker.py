@@ -284,3 +284,46 @@ def test_signing_secret_is_created_on_first_use_and_stable(
         user = crud.user_by_code(session=session, code=customer.code)
         assert user.id is not None
         assert crud.signing_secret(session=session, user_id=user.id) == secret
+
+
+async def test_one_broken_job_does_not_stop_its_batch(
+    scene: Scene, worker: DeliveryWorker, make_user: MakeUser
+) -> None:
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.quota_event()
+    broken = make_user("customer")
+    scene.client.put(
+        "/api/users/me/notifications",
+        headers=broken.headers,
+        json={
+            "notification_url": f"https://127.0.0.1:{scene.receiver.port}/ok",
+            "email_overquota_callback": True,
+        },
+    )
+    with scene.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE notification_settings SET signing_secret = 'whsec_!!!!' WHERE user_id = "
+                "(SELECT id FROM users WHERE code = :c)"
+            ),
+            {"c": broken.code},
+        )
+    put_domain(scene.client, scene.platform, "broken.example", customer_code=broken.code)
+    post_usage(scene.client, scene.platform, report("EB1", "broken.example", space=(90, 100)))
+    assert await worker.run_once() == 2
+    rows = delivery_rows(scene.engine)
+    assert [(r["status"], r["attempts"]) for r in rows] == [("delivered", 1), ("pending", 1)]
+    assert rows[1]["last_error"] == "unexpected InvalidSecret"
+    assert len(scene.requests) == 1
+
+
+async def test_a_send_that_outlasts_the_lease_is_recorded_as_a_retry_in_time(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    scene.subscribe("/slow", email_overquota_callback=True)
+    scene.quota_event()
+    short = build_worker(local_settings, scene.engine, clock=clock, rng=Midpoint(), lease_ms=1000)
+    assert await short.run_once() == 1
+    [row] = delivery_rows(scene.engine)
+    assert row["status"] == "pending"
+    assert row["last_error"] == "no outcome before the lease ran out"

@@ -153,7 +153,7 @@ def render(collected: Collected, args: argparse.Namespace, seconds: float) -> st
         "",
         "How each is measured:",
         "- `ingest`: `mailnotify ingest --json FILE` as a subprocess; wall time from start to"
-        " exit (Python start-up and imports included), peak RSS from `wait4` of that process."
+        " exit (Python start-up and imports included), peak RSS by GNU time (`%M`)."
         " The file is ordered round by round, as a platform scanning every mailbox would send"
         " it, so each batch touches distinct mailboxes.",
         "- HTTP: `mailnotify serve` (one uvicorn worker, embedded delivery worker off, access"

@@ -12,6 +12,7 @@ from mailnotify import intake, services
 from mailnotify.auth import authorize
 from mailnotify.clock import now_ms
 from mailnotify.db import writing
+from mailnotify.events import rfc3339
 from mailnotify.models import Domain, DomainStatus, Role, User
 
 PLATFORM = frozenset({Role.platform})
@@ -30,7 +31,7 @@ def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
         "manager_code": None if domain.manager_id is None else codes[domain.manager_id],
         "postmaster_code": domain.postmaster_code,
         "status": domain.status.value,
-        "activated_at": None if activated is None else activated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "activated_at": None if activated is None else rfc3339(activated),
     }
 
 
@@ -40,18 +41,22 @@ async def upsert_domain(
     """PUT /platform/domains/{domain_name}."""
     authorize(token_info, PLATFORM)
     current = services.current()
-    with writing(current.engine) as session:
-        domain, activated = intake.upsert_domain(
-            session=session,
-            name=domain_name,
-            customer_code=body["customer_code"],
-            manager_code=body.get("manager_code"),
-            postmaster_code=body["postmaster_code"],
-            postmaster_token=body.get("postmaster_token"),
-            status=DomainStatus(body["status"]),
-            now_ms=now_ms(),
-        )
-        view = _domain_view(session, domain)
+
+    def upsert() -> tuple[dict[str, object], bool]:
+        with writing(current.engine) as session:
+            domain, activated = intake.upsert_domain(
+                session=session,
+                name=domain_name,
+                customer_code=body["customer_code"],
+                manager_code=body.get("manager_code"),
+                postmaster_code=body["postmaster_code"],
+                postmaster_token=body.get("postmaster_token"),
+                status=DomainStatus(body["status"]),
+                now_ms=now_ms(),
+            )
+            return _domain_view(session, domain), activated
+
+    view, activated = await current.write(upsert)
     if activated:
         current.outbox_signal.notify()
     return {"resources": [view]}
@@ -63,14 +68,17 @@ async def report_usage(
     """POST /platform/usage."""
     authorize(token_info, PLATFORM)
     current = services.current()
-    with writing(current.engine) as session:
-        result = intake.apply_usage(
-            session=session,
-            reports=body["reports"],
-            thresholds=current.thresholds,
-            mailbox_emails=current.settings.smtp_url is not None,
-            now_ms=now_ms(),
-        )
+
+    def apply() -> intake.UsageResult:
+        with writing(current.engine) as session:
+            return intake.apply_usage(
+                session=session,
+                reports=body["reports"],
+                thresholds=current.thresholds,
+                now_ms=now_ms(),
+            )
+
+    result = await current.write(apply)
     if result.events:
         current.outbox_signal.notify()
     return {

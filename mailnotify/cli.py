@@ -157,7 +157,6 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 engine=engine,
                 schema=component_schema(load_spec(settings), "UsageBatch", checker),
                 thresholds=Thresholds.from_settings(settings),
-                mailbox_emails=settings.smtp_url is not None,
                 now_ms=now_ms(),
                 progress=sys.stderr,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 
@@ -15,8 +15,11 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_urlsafe(16)
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as the API shows times: UTC, to the second, with a ``Z``."""
+    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL the session's zone.
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def email_overquota(
@@ -35,7 +38,7 @@ def email_overquota(
     return orjson.dumps(
         {
             "id": event_id,
-            "created_at": _timestamp(created_at),
+            "created_at": rfc3339(created_at),
             "action_type": "email_overquota",
             "event": crossing.event,
             "metric": metric.value,
@@ -62,7 +65,7 @@ def domain_create(
     """The ``domain_create`` webhook body; the token only when the platform supplied one."""
     body: dict[str, object] = {
         "id": event_id,
-        "created_at": _timestamp(created_at),
+        "created_at": rfc3339(created_at),
         "action_type": "domain_create",
         "domain_name": domain_name,
         "postmaster_code": postmaster_code,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -148,7 +152,6 @@ def ingest(
     engine: Engine,
     schema: CompiledSchema,
     thresholds: Thresholds,
-    mailbox_emails: bool,
     now_ms: int,
     progress: TextIO = sys.stderr,
 ) -> Summary:
@@ -167,7 +170,6 @@ def ingest(
                 session=session,
                 reports=reports,
                 thresholds=thresholds,
-                mailbox_emails=mailbox_emails,
                 now_ms=now_ms,
             )
 
@@ -195,22 +197,128 @@ def _apply_file(
     summary: Summary,
     meter: Progress,
 ) -> None:
+    checking = _checked_by_helper if _helper_usable(path) else _checked_here
+    for checked in checking(path, schema):
+        if checked.problems:
+            raise IngestError(checked.problems, summary.lines)
+        if checked.reports:
+            try:
+                result = apply(checked.reports)
+            except ApiError as error:
+                raise IngestError(
+                    _problems(list(error.errors), checked.numbers), summary.lines
+                ) from None
+            summary.lines += len(checked.reports)
+            summary.applied += result.applied
+            summary.ignored += result.ignored
+            summary.events += result.events
+        meter.update(checked.done, summary.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A batch parsed and checked against the schema: its reports, or what is wrong."""
+
+    done: int
+    numbers: list[int]
+    reports: list[Any]
+    problems: list[str]
+
+
+def _check(batch: _Batch, schema: CompiledSchema) -> _Checked:
+    numbers, reports, problems = _parse(batch)
+    errors = schema.errors({"reports": reports}) if reports else []
+    problems += _problems(errors, numbers)
+    return _Checked(batch.done, numbers, reports, problems)
+
+
+def _checked_here(path: Path, schema: CompiledSchema) -> Iterator[_Checked]:
     with path.open("rb") as handle:
         for batch in _batches(handle):
-            numbers, reports, problems = _parse(batch)
-            errors = schema.errors({"reports": reports}) if reports else []
-            problems += _problems(errors, numbers)
-            if problems:
-                raise IngestError(problems, summary.lines)
-            if reports:
-                try:
-                    result = apply(reports)
-                except ApiError as error:
-                    raise IngestError(
-                        _problems(list(error.errors), numbers), summary.lines
-                    ) from None
-                summary.lines += len(reports)
-                summary.applied += result.applied
-                summary.ignored += result.ignored
-                summary.events += result.events
-            meter.update(batch.done, summary.lines)
+            yield _check(batch, schema)
+
+
+# Checking (parsing and the schema) is a third of the work; a helper process does it
+# for the next batch while this one applies the current one. It is forked, so that it
+# has the compiled schema, and only where forking is safe: no other threads.
+HELPER_MIN_BYTES = 4 << 20
+
+
+def _helper_usable(path: Path) -> bool:
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and path.stat().st_size >= HELPER_MIN_BYTES
+    )
+
+
+def _checked_by_helper(path: Path, schema: CompiledSchema) -> Iterator[_Checked]:
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    helper = context.Process(
+        target=_helper, args=(path, schema, sending), name="mailnotify-ingest-check"
+    )
+    helper.start()
+    sending.close()
+    finished = False
+    try:
+        while True:
+            try:
+                message = receiving.recv()
+            except EOFError:
+                raise RuntimeError("the ingest helper process stopped unexpectedly") from None
+            if message is None:
+                finished = True
+                return
+            yield _received(message)
+    finally:
+        receiving.close()
+        if not finished:
+            # Stopped early (bad lines, an error): the helper may be waiting to send more.
+            helper.terminate()
+        helper.join()
+
+
+# What the helper sends per batch: bytes read, the first line's number, the numbers of
+# the reports when blank lines make them irregular, problems, and the reports' lines as
+# one JSON array (cheaper to send and to parse again than the parsed objects).
+_Message = tuple[int, int, int, list[int] | None, list[str], bytes]
+
+
+def _helper(path: Path, schema: CompiledSchema, sending: Connection) -> None:
+    # Ctrl-C reaches both processes; the parent stops this one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with path.open("rb") as handle:
+        for batch in _batches(handle):
+            checked = _check(batch, schema)
+            count = len(checked.numbers)
+            regular = checked.numbers == list(range(batch.first, batch.first + count))
+            lines = b""
+            if not checked.problems:
+                kept = batch.lines if regular and count == len(batch.lines) else _kept(batch)
+                lines = b"[" + b",".join(kept) + b"]"
+            message: _Message = (
+                checked.done,
+                batch.first,
+                count,
+                None if regular else checked.numbers,
+                checked.problems,
+                lines,
+            )
+            sending.send(message)
+            if checked.problems:
+                break
+    sending.send(None)
+    sending.close()
+
+
+def _kept(batch: _Batch) -> list[bytes]:
+    return [line for line in batch.lines if line and not line.isspace()]
+
+
+def _received(message: _Message) -> _Checked:
+    done, first, count, numbers, problems, lines = message
+    reports = orjson.loads(lines) if lines else []
+    if numbers is None:
+        numbers = list(range(first, first + count))
+    return _Checked(done, numbers, reports, problems)

@@ -211,6 +211,12 @@ def upsert_domain(
         errors.append(FieldError("manager_code", "is not a known manager"))
     if errors or customer_id is None:
         raise validation_failed(errors)
+    if session.connection().dialect.name == "postgresql":
+        # FOR UPDATE locks nothing while the row does not exist yet: two first upserts
+        # of one domain would both insert. This lock serializes them by name.
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name}
+        )
     domain = session.get(Domain, name, with_for_update=True)
     now = utcnow()
     if domain is None:
@@ -326,7 +332,6 @@ def apply_usage(
     session: Session,
     reports: Sequence[Mapping[str, Any]],
     thresholds: Thresholds,
-    mailbox_emails: bool,
     now_ms: int,
 ) -> UsageResult:
     """Apply a batch atomically; raise a 422 naming ``reports.N.field`` if one is invalid.
@@ -389,7 +394,6 @@ def apply_usage(
                 actions,
                 space_crossing,
                 Metric.space,
-                mailbox_emails,
             )
         if messages_crossing is not None:
             _quota_event(
@@ -400,7 +404,6 @@ def apply_usage(
                 actions,
                 messages_crossing,
                 Metric.messages,
-                mailbox_emails,
             )
     if errors:
         raise validation_failed(errors)
@@ -417,7 +420,6 @@ def _quota_event(
     actions: Mapping[int, _Actions],
     crossing: Crossing,
     metric: Metric,
-    mailbox_emails: bool,
 ) -> None:
     recipients: list[tuple[int | None, Channel, str | None]] = []
     for user in owner.users():
@@ -426,7 +428,9 @@ def _quota_event(
             recipients.append((user, Channel.webhook, None))
         if wanted is not None and wanted.email_overquota_email:
             recipients.append((user, Channel.email, None))
-    if mailbox_emails and crossing.event == "exceeded":
+    # The mailbox's own warnings are not the account's to switch off; without SMTP they
+    # wait in the outbox, retried like every email, until a server is configured.
+    if crossing.event == "exceeded":
         recipients.append((None, Channel.mailbox_email, report["email_address"]))
     usage = report[metric.value]
     event_id = events.new_event_id()

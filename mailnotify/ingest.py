@@ -256,7 +256,7 @@ def _checked_by_helper(path: Path, schema: CompiledSchema) -> Iterator[_Checked]
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     helper = context.Process(
-        target=_helper, args=(path, schema, sending), name="mailnotify-ingest-check"
+        target=_helper_main, args=(path, schema, sending), name="mailnotify-ingest-check"
     )
     helper.start()
     sending.close()
@@ -285,11 +285,18 @@ def _checked_by_helper(path: Path, schema: CompiledSchema) -> Iterator[_Checked]
 _Message = tuple[int, int, int, list[int] | None, list[str], bytes]
 
 
-def _helper(path: Path, schema: CompiledSchema, sending: Connection) -> None:
+def _helper_main(path: Path, schema: CompiledSchema, sending: Connection) -> None:
     # Ctrl-C reaches both processes; the parent stops this one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _send_checked(path, schema, sending)
+
+
+def _send_checked(
+    path: Path, schema: CompiledSchema, sending: Connection, size: int = BATCH
+) -> None:
+    """Check every batch of ``path`` and send it, up to the first with problems."""
     with path.open("rb") as handle:
-        for batch in _batches(handle):
+        for batch in _batches(handle, size):
             checked = _check(batch, schema)
             count = len(checked.numbers)
             regular = checked.numbers == list(range(batch.first, batch.first + count))

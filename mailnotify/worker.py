@@ -213,23 +213,23 @@ class DeliveryWorker:
             return await self._webhooks.send(
                 url, secret=settings["signing_secret"], event_id=job.event_id, body=body
             )
+        address: str | None = settings.get("notification_email")
+        if job.channel is Channel.email and (
+            not settings.get("email_overquota_email") or address is None
+        ):
+            return None
+        if self._emails is None:
+            # Before composing, which costs more than the rest of the attempt.
+            return Outcome(OutcomeKind.RETRY, "no SMTP server is configured")
         notice = _notice(json.loads(body), self._thresholds)
+        message_id = f"delivery-{job.delivery_id}"
         if job.channel is Channel.email:
-            address = settings.get("notification_email")
-            if not settings.get("email_overquota_email") or address is None:
-                return None
+            assert address is not None  # checked above
             message = compose_quota_email(
-                notice,
-                sender=self._from,
-                recipient=address,
-                message_id=f"delivery-{job.delivery_id}",
+                notice, sender=self._from, recipient=address, message_id=message_id
             )
         else:
-            message = compose_mailbox_warning(
-                notice, sender=self._from, message_id=f"delivery-{job.delivery_id}"
-            )
-        if self._emails is None:
-            return Outcome(OutcomeKind.RETRY, "no SMTP server is configured")
+            message = compose_mailbox_warning(notice, sender=self._from, message_id=message_id)
         return await self._emails.send(message)
 
     def record(self, results: Sequence[Result]) -> None:

@@ -214,7 +214,9 @@ def run(args: argparse.Namespace) -> Collected:
                         collected.notes.append(
                             f"Outbox after ingest: {delivery.pending:,} pending webhooks;"
                             f" signatures checked by the receiver: {delivery.verified} good,"
-                            f" {delivery.bad_signatures} bad (first run)."
+                            f" {delivery.bad_signatures} bad; the worker also made"
+                            f" {delivery.email_attempts:,} attempts at mailbox warnings, which"
+                            " wait for SMTP (not configured here) (first run)."
                         )
                 _remove_db(db)
             if "http" in args.only:

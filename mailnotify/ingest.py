@@ -25,6 +25,10 @@ from mailnotify.validation import CompiledSchema
 
 BATCH = 5000
 GC_THRESHOLD = 100_000
+# A checkpoint copies the WAL into the database file and syncs it. Batches dirty many of
+# the same index pages (event ids are random), so checkpointing every 40 MB of WAL
+# instead of every 4 MB writes each of them fewer times: a tenth of a large ingest.
+WAL_CHECKPOINT_PAGES = 10_000
 
 
 class IngestError(Exception):
@@ -166,6 +170,10 @@ def ingest(
 
     def apply(reports: list[Any]) -> UsageResult:
         with writing(engine) as session:
+            if session.connection().dialect.name == "sqlite":
+                session.connection().exec_driver_sql(
+                    f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"
+                )
             return apply_usage(
                 session=session,
                 reports=reports,

@@ -10,9 +10,9 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, select, text
 from sqlmodel import Session, SQLModel
 
 from mailnotify import events
@@ -27,6 +27,7 @@ from mailnotify.models import (
     NotificationSettings,
     Role,
     User,
+    table_of,
     utcnow,
 )
 from mailnotify.quota import Crossing, Level, Metric, Thresholds, step
@@ -35,10 +36,6 @@ _CHUNK = 500
 # Mailboxes are looked up by primary key in chunks this large: a usage batch is up to
 # 10 000 reports, and each query costs more than its parameters.
 _BOX_CHUNK = 2500
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -110,7 +107,7 @@ def _insert_many(
 
 def _bind(connection: Connection, model: type[SQLModel], column: str) -> Callable[[Any], Any]:
     """The driver value of ``model.column`` for a Python value, as SQLAlchemy would bind it."""
-    column_type = _table(model).c[column].type
+    column_type = table_of(model).c[column].type
     process = column_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     return process if process is not None else (lambda value: value)
 
@@ -146,15 +143,15 @@ class Outbox:
         if self.events:
             created = _bind(connection, Event, "created_at")(self.now)
             rows = [(i, a, d, created, b) for i, a, d, b in self.events]
-            _insert_many(connection, _table(Event).name, _EVENT_COLUMNS, rows)
+            _insert_many(connection, table_of(Event).name, _EVENT_COLUMNS, rows)
         if self.deliveries:
-            _insert_many(connection, _table(Delivery).name, _DELIVERY_COLUMNS, self.deliveries)
+            _insert_many(connection, table_of(Delivery).name, _DELIVERY_COLUMNS, self.deliveries)
 
 
 def _actions(session: Session, user_ids: Iterable[int]) -> dict[int, _Actions]:
     wanted = sorted(set(user_ids))
     found: dict[int, _Actions] = {}
-    table = _table(NotificationSettings)
+    table = table_of(NotificationSettings)
     for start in range(0, len(wanted), _CHUNK):
         rows = session.connection().execute(
             select(
@@ -181,7 +178,7 @@ class UnknownUserCode(LookupError):
 
 
 def _user_id(session: Session, code: str, role: Role) -> int | None:
-    users = _table(User)
+    users = table_of(User)
     row = (
         session.connection()
         .execute(select(users.c.id).where(users.c.code == code, users.c.role == role.value))
@@ -289,7 +286,7 @@ def _load_mailboxes(connection: Connection, codes: Sequence[str]) -> dict[str, _
 
 
 def _load_owners(session: Session, names: Sequence[str]) -> dict[str, _Owner]:
-    table = _table(Domain)
+    table = table_of(Domain)
     owners: dict[str, _Owner] = {}
     for start in range(0, len(names), _CHUNK):
         rows = session.connection().execute(
@@ -492,7 +489,7 @@ def _write_mailboxes(
             updates.append((*values, code))
         else:
             moves.append((address, domain, *values, code))
-    table = _table(Mailbox).name
+    table = table_of(Mailbox).name
     if inserts:
         _insert_many(connection, table, ("email_code", *_PLACE, *_VALUES), inserts)
     marker = _marker(connection)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, Text
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, Table, Text
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's Core table, for statements that skip the ORM on hot paths."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def utcnow() -> datetime:

@@ -17,10 +17,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, or_, select, update
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
 
 from mailnotify.clock import Clock, now_ms
 from mailnotify.config import Settings
@@ -31,7 +30,14 @@ from mailnotify.delivery.schedule import Random, next_attempt
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.delivery.smtp import EmailSender
 from mailnotify.delivery.webhooks import WebhookSender
-from mailnotify.models import Channel, Delivery, DeliveryStatus, Event, NotificationSettings
+from mailnotify.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    NotificationSettings,
+    table_of,
+)
 from mailnotify.quota import Level, Metric, Thresholds
 
 logger = logging.getLogger("mailnotify.worker")
@@ -42,10 +48,6 @@ _WEBHOOK_SWITCH = {
     "email_overquota": "email_overquota_callback",
     "domain_create": "domain_create_callback",
 }
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,7 @@ class DeliveryWorker:
 
     def claim(self) -> list[Job]:
         """Lease up to one batch of due deliveries (a short write transaction)."""
-        deliveries, events = _table(Delivery), _table(Event)
+        deliveries, events = table_of(Delivery), table_of(Event)
         now = self._clock()
         lease = now + self._lease_ms
         due = (
@@ -163,7 +165,7 @@ class DeliveryWorker:
 
     @staticmethod
     def _settings(connection: Any, user_ids: set[int]) -> dict[int, Mapping[str, Any]]:
-        table = _table(NotificationSettings)
+        table = table_of(NotificationSettings)
         if not user_ids:
             return {}
         rows = connection.execute(select(table).where(table.c.user_id.in_(sorted(user_ids))))
@@ -234,7 +236,7 @@ class DeliveryWorker:
 
     def record(self, results: Sequence[Result]) -> None:
         """Write the outcomes; a row whose lease was taken over meanwhile is left alone."""
-        table = _table(Delivery)
+        table = table_of(Delivery)
         now = self._clock()
         moment = datetime.fromtimestamp(now / 1000, UTC)
         rows = []

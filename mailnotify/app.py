@@ -74,9 +74,9 @@ def _lifespan(services: Services) -> Callable[[Any], AbstractAsyncContextManager
         if not services.settings.embedded_worker:
             yield
             return
-        from mailnotify.worker import build_worker
+        from mailnotify.outbox.build import build_worker
 
-        worker = build_worker(services.settings, services.engine)
+        worker = build_worker(services.settings, services.engine, policy=services.address_policy)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop, services.outbox_signal))
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -14,26 +13,10 @@ from sqlalchemy import Engine
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
+from mailnotify.outbox.wake import OutboxSignal
 from mailnotify.quota import Thresholds
 
 T = TypeVar("T")
-
-
-class OutboxSignal:
-    """Wakes the embedded delivery worker as soon as a request committed new deliveries."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        """New deliveries are waiting."""
-        self._event.set()
-
-    async def wait(self, timeout: float) -> None:
-        """Return when notified, or after ``timeout`` seconds."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
-        self._event.clear()
 
 
 @dataclass(frozen=True, slots=True)

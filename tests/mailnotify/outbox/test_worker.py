@@ -17,7 +17,8 @@ from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.db import writing
 from mailnotify.delivery.schedule import DELAYS
-from mailnotify.worker import DeliveryWorker, build_worker
+from mailnotify.outbox.build import build_worker
+from mailnotify.outbox.worker import DeliveryWorker
 from tests.conftest import MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
 from tests.receivers import HTTPSServer, Received, SMTPServerHandle

@@ -9,6 +9,7 @@ claiming, ``FOR UPDATE SKIP LOCKED``). A result is written only while its lease 
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
-from mailnotify.delivery.outcome import OutcomeKind
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.schedule import Random, next_attempt
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import (
@@ -30,6 +31,8 @@ from mailnotify.models import (
     table_of,
 )
 from mailnotify.outbox.jobs import Job, Result, Skipped
+
+logger = logging.getLogger("mailnotify.worker")
 
 _ERROR_MAX = 500
 _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error")
@@ -117,7 +120,7 @@ class Store:
         """Write the outcomes; a row whose lease was taken over meanwhile is left alone."""
         table = table_of(Delivery)
         now = self._clock()
-        rows = [self._row(result, now) for result in results]
+        rows = [row for result in results if (row := self._safe_row(result, now)) is not None]
         if not rows:
             return
         with writing(self._engine) as session:
@@ -132,6 +135,20 @@ class Store:
                 .values({k: bindparam(k) for k in _RECORDED}),
                 rows,
             )
+
+    def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
+        """The row of ``result``; one row that cannot be made is that job's failed attempt."""
+        try:
+            return self._row(result, now)
+        except Exception as exc:
+            logger.exception("delivery %s: its outcome cannot be recorded", result.job.delivery_id)
+            fallback = Outcome(OutcomeKind.RETRY, f"unexpected {type(exc).__name__}")
+        try:
+            return self._row(Result(result.job, fallback), now)
+        except Exception:
+            # Left leased: the lease runs out and the delivery is tried again.
+            logger.exception("delivery %s: left to its lease", result.job.delivery_id)
+            return None
 
     def _row(self, result: Result, now: int) -> dict[str, object]:
         verdict, job = result.verdict, result.job

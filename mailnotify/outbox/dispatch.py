@@ -21,6 +21,7 @@ _WEBHOOK_SWITCH = {
     "domain_create": "domain_create_callback",
 }
 SWITCHED_OFF = Skipped("switched off before sending")
+USER_DISABLED = Skipped("the user is disabled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class Dispatcher:
 
     async def dispatch(self, job: Job) -> Outcome | Skipped:
         """Send ``job``, unless its recipient's settings say not to."""
+        if job.user_disabled:
+            return USER_DISABLED
         settings = job.settings or {}
         body = job.body.encode()
         if job.channel is Channel.webhook:

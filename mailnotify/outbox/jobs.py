@@ -25,6 +25,8 @@ class Job:
     body: str
     # The recipient's notification settings as read at claim time (None: no user).
     settings: Mapping[str, Any] | None
+    # Whether the recipient user was disabled at claim time.
+    user_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

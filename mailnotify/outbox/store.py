@@ -28,6 +28,7 @@ from mailnotify.models import (
     DeliveryStatus,
     Event,
     NotificationSettings,
+    User,
     table_of,
 )
 from mailnotify.outbox.jobs import Job, Result, Skipped
@@ -56,7 +57,7 @@ class Store:
 
     def claim(self, limit: int) -> list[Job]:
         """Lease up to ``limit`` due deliveries (a short write transaction)."""
-        deliveries, events = table_of(Delivery), table_of(Event)
+        deliveries, events, users = table_of(Delivery), table_of(Event), table_of(User)
         now = self._clock()
         lease = now + self._lease_ms
         due = (
@@ -83,8 +84,10 @@ class Store:
                     deliveries.c.event_id,
                     events.c.action_type,
                     events.c.body,
+                    users.c.disabled,
                 )
                 .join(events, events.c.id == deliveries.c.event_id)
+                .outerjoin(users, users.c.id == deliveries.c.user_id)
                 .where(*due)
                 .order_by(deliveries.c.due_ms)
                 .limit(limit)
@@ -112,6 +115,7 @@ class Store:
                 action_type=row.action_type,
                 body=row.body,
                 settings=settings.get(row.user_id) if row.user_id else None,
+                user_disabled=bool(row.disabled),
             )
             for row in rows
         ]

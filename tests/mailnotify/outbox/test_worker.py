@@ -374,3 +374,24 @@ async def test_defect_1_one_receivers_retry_after_does_not_resend_everyones_batc
     # Capped at the schedule's longest step, not parked for ages nor retried at once.
     assert rows[1]["due_ms"] - clock.now == max(DELAYS).total_seconds() * 1000
     assert await worker.run_once() == 0
+
+
+async def test_defect_7_a_disabled_user_is_not_notified(
+    scene: Scene, worker: DeliveryWorker
+) -> None:
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.client.put(
+        "/api/users/me/notifications",
+        headers=scene.customer.headers,
+        json={"notification_email": "ops@example.com", "email_overquota_email": True},
+    )
+    scene.quota_event()
+    with writing(scene.engine) as session:
+        crud.set_disabled(session=session, code=scene.customer.code, disabled=True)
+    assert await worker.run_once() == 3
+    assert scene.requests == []
+    rows = delivery_rows(scene.engine)
+    assert [(r["channel"], r["status"], r["last_error"]) for r in rows] == [
+        ("webhook", "skipped", "the user is disabled"),
+        ("email", "skipped", "the user is disabled"),
+    ]

@@ -77,9 +77,9 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], AbstractAsyncContextManager[N
         if not runtime.settings.embedded_worker:
             yield
             return
-        from mailnotify.worker import build_worker
+        from mailnotify.outbox.build import build_worker
 
-        worker = build_worker(runtime.settings, runtime.engine)
+        worker = build_worker(runtime.settings, runtime.engine, policy=runtime.address_policy)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop, runtime.outbox_signal))
         try:

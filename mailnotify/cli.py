@@ -35,13 +35,10 @@ def _print(args: argparse.Namespace, data: dict[str, object], text: str) -> None
 
 def _check_delivery(settings: Settings) -> None:
     """Raise ConfigError now for delivery settings that would only fail once running."""
-    from mailnotify.delivery.smtp import SmtpTarget
-    from mailnotify.delivery.tls import client_context
+    from mailnotify.addresses import AddressPolicy
+    from mailnotify.outbox.build import build_senders
 
-    if settings.smtp_url:
-        SmtpTarget.parse(settings.smtp_url)
-    if settings.webhook_ca_bundle is not None:
-        client_context(settings.webhook_ca_bundle, variable="MAILNOTIFY_WEBHOOK_CA_BUNDLE")
+    build_senders(settings, AddressPolicy.from_networks(settings.allow_networks))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -119,7 +116,7 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import signal
 
-    from mailnotify.worker import build_worker
+    from mailnotify.outbox.build import build_worker
 
     _check_delivery(settings)
     logs.configure(settings.log_level)

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def variable(name: str) -> str:
+    """The environment variable that sets the field ``name``."""
+    return f"MAILNOTIFY_{name.upper()}"
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
@@ -93,6 +98,5 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         problems = []
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"])
-            variable = f"MAILNOTIFY_{name.upper()}" if name else "configuration"
-            problems.append(f"{variable}: {error['msg']}")
+            problems.append(f"{variable(name) if name else 'configuration'}: {error['msg']}")
         raise ConfigError("; ".join(problems)) from None

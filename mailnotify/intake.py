@@ -7,22 +7,22 @@ that raised them (an outbox); nothing is sent from here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from mailnotify import events
+from mailnotify.bulk import insert_many as _insert_many
+from mailnotify.bulk import marker as _marker
 from mailnotify.errors import FieldError, validation_failed
 from mailnotify.models import (
     Channel,
-    Delivery,
     Domain,
     DomainStatus,
-    Event,
     Mailbox,
     NotificationSettings,
     Role,
@@ -30,6 +30,7 @@ from mailnotify.models import (
     table_of,
     utcnow,
 )
+from mailnotify.outbox.writer import Outbox
 from mailnotify.quota import Crossing, Level, Metric, Thresholds, step
 
 _CHUNK = 500
@@ -81,71 +82,6 @@ class _Actions:
     email_overquota_callback: bool
     domain_create_callback: bool
     email_overquota_email: bool
-
-
-_EVENT_COLUMNS = ("id", "action_type", "domain_name", "created_at", "body")
-_DELIVERY_COLUMNS = ("event_id", "user_id", "channel", "recipient", "status", "attempts", "due_ms")
-
-
-def _marker(connection: Connection) -> str:
-    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
-
-
-def _insert_many(
-    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """INSERT ``rows`` through the driver's executemany.
-
-    SQLAlchemy's per-row parameter processing costs more than SQLite's own work on these
-    statements; the values here are plain ints, strings and None (timestamps are bound
-    through their column type first).
-    """
-    marks = ", ".join([_marker(connection)] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 (names are ours)
-    connection.exec_driver_sql(sql, rows)
-
-
-def _bind(connection: Connection, model: type[SQLModel], column: str) -> Callable[[Any], Any]:
-    """The driver value of ``model.column`` for a Python value, as SQLAlchemy would bind it."""
-    column_type = table_of(model).c[column].type
-    process = column_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-    return process if process is not None else (lambda value: value)
-
-
-class Outbox:
-    """Collects events and their deliveries for one transaction."""
-
-    def __init__(self, *, now: datetime, now_ms: int) -> None:
-        self.now = now
-        self.now_ms = now_ms
-        self.events: list[tuple[str, str, str, str]] = []
-        self.deliveries: list[tuple[Any, ...]] = []
-
-    def add(
-        self,
-        *,
-        action_type: str,
-        domain_name: str,
-        event_id: str,
-        body: bytes,
-        recipients: Iterable[tuple[int | None, Channel, str | None]],
-    ) -> None:
-        """An event and one delivery per (user, channel, address) recipient."""
-        self.events.append((event_id, action_type, domain_name, body.decode()))
-        for user_id, channel, address in recipients:
-            self.deliveries.append(
-                (event_id, user_id, channel.value, address, "pending", 0, self.now_ms)
-            )
-
-    def write(self, session: Session) -> None:
-        """Insert what was collected (deliveries wait: nothing leased, no error yet)."""
-        connection = session.connection()
-        if self.events:
-            created = _bind(connection, Event, "created_at")(self.now)
-            rows = [(i, a, d, created, b) for i, a, d, b in self.events]
-            _insert_many(connection, table_of(Event).name, _EVENT_COLUMNS, rows)
-        if self.deliveries:
-            _insert_many(connection, table_of(Delivery).name, _DELIVERY_COLUMNS, self.deliveries)
 
 
 def _actions(session: Session, user_ids: Iterable[int]) -> dict[int, _Actions]:

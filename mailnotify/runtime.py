@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
 from mailnotify.db import Database, make_engine
+from mailnotify.outbox.wake import OutboxSignal
 from mailnotify.quota import Thresholds
-from mailnotify.services import OutboxSignal
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,9 @@ class Receiver:
             return 200, []
         if path == "/redirect":
             return 307, [(b"location", b"/ok")]
+        if path.startswith("/busy-for/"):
+            # Whatever Retry-After the test puts in the path, however absurd.
+            return 429, [(b"retry-after", path.removeprefix("/busy-for/").encode())]
         if path == "/busy":
             return 429, [(b"retry-after", b"120")]
         if path == "/unavailable":

@@ -14,15 +14,18 @@ from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.resolver import Resolver, system_resolver
 from mailnotify.delivery.schedule import MAX_ATTEMPTS, next_attempt, parse_retry_after
 from mailnotify.delivery.signing import InvalidSecret, generate_secret, sign
-from mailnotify.delivery.smtp import EmailSender, SmtpTarget
+from mailnotify.delivery.smtp import EmailSender, InvalidSmtpUrl, SmtpTarget
+from mailnotify.delivery.tls import BadCABundle
 from mailnotify.delivery.webhooks import WebhookSender
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "BadCABundle",
     "DeliveryError",
     "EmailSender",
     "ErrorKind",
     "InvalidSecret",
+    "InvalidSmtpUrl",
     "Outcome",
     "OutcomeKind",
     "QuotaNotice",

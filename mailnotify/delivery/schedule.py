@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +26,7 @@ JITTER = 0.2
 # the longest step so that a receiver cannot park a delivery for days; the attempt still
 # counts, so a delivery ends after MAX_ATTEMPTS whatever the receiver says.
 RETRY_AFTER_CAP = max(DELAYS)
+_CAP_SECONDS = RETRY_AFTER_CAP.total_seconds()
 
 
 class Random(Protocol):
@@ -51,20 +53,31 @@ def next_attempt(
         return None
     delay = DELAYS[attempts_made - 1] * rng.uniform(1 - JITTER, 1 + JITTER)
     if retry_after is not None and retry_after > 0:
-        delay = max(delay, min(timedelta(seconds=retry_after), RETRY_AFTER_CAP))
+        # Capped as a number first: a receiver's 1e14 seconds overflows a timedelta.
+        wish = min(retry_after, _CAP_SECONDS) if math.isfinite(retry_after) else _CAP_SECONDS
+        delay = max(delay, timedelta(seconds=wish))
     return now + delay
 
 
 def parse_retry_after(value: str, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delay-seconds or HTTP-date), or None."""
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds or HTTP-date), or None.
+
+    The receiver's text is never trusted: any value, however long or absurd, gives a
+    number between 0 and the cap (``RETRY_AFTER_CAP``), or None.
+    """
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return float(int(value))
+        # Compared as text first: int() of thousands of digits is slow, float() overflows.
+        digits = value.lstrip("0") or "0"
+        return _CAP_SECONDS if len(digits) > 9 else min(float(int(digits)), _CAP_SECONDS)
+    if len(value) > 64:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            # HTTP dates are always GMT; asctime's form just does not say so.
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - now).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        # HTTP dates are always GMT; asctime's form just does not say so.
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, seconds), _CAP_SECONDS)

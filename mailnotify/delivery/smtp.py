@@ -1,4 +1,4 @@
-"""Send a composed email over SMTP (``MAILNOTIFY_SMTP_URL``), classifying failures."""
+"""Send a composed email over SMTP, classifying failures."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from mailnotify.config import ConfigError, Settings
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.tls import client_context
 
 TIMEOUT = 10.0
-URL_VARIABLE = "MAILNOTIFY_SMTP_URL"
 
 Security = Literal["plain", "tls", "starttls"]
 
@@ -29,6 +27,10 @@ _SCHEMES: dict[str, tuple[Security, int]] = {
 }
 
 logger = logging.getLogger(__name__)
+
+
+class InvalidSmtpUrl(ValueError):
+    """An SMTP URL this sender cannot use; the message says why, without the password."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +50,19 @@ class SmtpTarget:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            raise ConfigError(f"{URL_VARIABLE}: not a URL") from None
+            raise InvalidSmtpUrl("not a URL") from None
         if parts.scheme not in _SCHEMES:
-            raise ConfigError(f"{URL_VARIABLE}: scheme must be smtp, smtps or smtp+starttls")
+            raise InvalidSmtpUrl("scheme must be smtp, smtps or smtp+starttls")
         if not parts.hostname:
-            raise ConfigError(f"{URL_VARIABLE}: no host")
+            raise InvalidSmtpUrl("no host")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ConfigError(f"{URL_VARIABLE}: only scheme, credentials, host and port")
+            raise InvalidSmtpUrl("only scheme, credentials, host and port")
         security, default_port = _SCHEMES[parts.scheme]
         username = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password is not None else None
         if username is not None and security == "plain":
             # A password over an unencrypted connection is readable on the wire.
-            raise ConfigError(f"{URL_VARIABLE}: credentials need smtps:// or smtp+starttls://")
+            raise InvalidSmtpUrl("credentials need smtps:// or smtp+starttls://")
         return cls(parts.hostname, port or default_port, security, username, password)
 
 
@@ -77,16 +79,9 @@ class EmailSender:
     ) -> None:
         self._target = target
         self._timeout = timeout
-        self._ssl = client_context(ca_bundle, variable=URL_VARIABLE)
+        self._ssl = client_context(ca_bundle)
         # smtplib's default, getfqdn(), asks DNS for a reverse lookup on every connection.
         self._helo = helo_name or socket.gethostname()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EmailSender:
-        """A sender for ``MAILNOTIFY_SMTP_URL``; ConfigError when it is unset or invalid."""
-        if not settings.smtp_url:
-            raise ConfigError(f"{URL_VARIABLE}: not set, so no email can be sent")
-        return cls(SmtpTarget.parse(settings.smtp_url))
 
     async def send(self, message: EmailMessage) -> Outcome:
         """Submit ``message``; a 4xx reply or a network failure is worth a retry, 5xx is not."""

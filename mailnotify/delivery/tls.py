@@ -5,16 +5,18 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from mailnotify.config import ConfigError
+
+class BadCABundle(ValueError):
+    """An extra CA bundle that cannot be loaded; the message says why."""
 
 
-def client_context(ca_bundle: Path | None = None, *, variable: str) -> ssl.SSLContext:
-    """A verifying client context; ``variable`` names the setting ``ca_bundle`` came from."""
+def client_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
+    """A verifying client context that also trusts the certificates in ``ca_bundle``."""
     context = ssl.create_default_context()
     if ca_bundle is not None:
         try:
             context.load_verify_locations(cafile=ca_bundle)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ConfigError(f"{variable}: cannot load CA bundle {ca_bundle}: {reason}") from None
+            raise BadCABundle(f"cannot load CA bundle {ca_bundle}: {reason}") from None
     return context

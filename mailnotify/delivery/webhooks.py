@@ -14,7 +14,6 @@ import httpcore
 import httpx
 
 from mailnotify.addresses import AddressPolicy, IPAddress
-from mailnotify.config import Settings
 from mailnotify.delivery import signing
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
@@ -31,7 +30,6 @@ DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 1.0
 DRAIN_MARGIN = 0.05
 USER_AGENT = "mailnotify-webhooks/1"
-CA_BUNDLE_VARIABLE = "MAILNOTIFY_WEBHOOK_CA_BUNDLE"
 
 logger = logging.getLogger(__name__)
 
@@ -60,21 +58,13 @@ class WebhookSender:
         self._resolver = resolver
         self._backend = network_backend
         # Loading CAs costs milliseconds; one context serves every send.
-        self._ssl = client_context(ca_bundle, variable=CA_BUNDLE_VARIABLE)
+        self._ssl = client_context(ca_bundle)
         # Builds requests exactly as an httpx client would (its default headers, the
         # timeout), and never sends one: it has no transport that could.
         self._requests = httpx.AsyncClient(
             transport=_NoTransport(), trust_env=False, timeout=timeout
         )
         self._pool: TransportPool | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WebhookSender:
-        """A sender with the operator's allow-list and CA bundle."""
-        return cls(
-            AddressPolicy.from_networks(settings.allow_networks),
-            ca_bundle=settings.webhook_ca_bundle,
-        )
 
     @asynccontextmanager
     async def connections(self) -> AsyncIterator[None]:

@@ -87,3 +87,32 @@ def test_attempts_count_from_one() -> None:
 )
 def test_retry_after_values(value: str, seconds: float | None) -> None:
     assert parse_retry_after(value, NOW) == seconds
+
+
+# Issue 7, defect 1: one receiver's Retry-After must not raise anywhere.
+ABSURD_RETRY_AFTER = [
+    "100000000000000",
+    "9" * 400,
+    "9" * 5000,
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "Mon, 01 Jan 0001 00:00:00 GMT",
+    "Fri, 31 Dec 99999 23:59:59 GMT",
+    "Fri, 31 Dec 1999 99:99:99 GMT",
+    "x" * 10_000,
+]
+
+
+@pytest.mark.parametrize("value", ABSURD_RETRY_AFTER, ids=lambda v: v[:30])
+def test_defect_1_an_absurd_retry_after_is_capped_and_never_raises(value: str) -> None:
+    seconds = parse_retry_after(value, NOW)
+    assert seconds is None or 0 <= seconds <= RETRY_AFTER_CAP.total_seconds()
+    retry = next_attempt(1, NOW, Fixed(0.5), retry_after=seconds)
+    assert retry is not None
+    assert retry <= NOW + RETRY_AFTER_CAP
+
+
+@pytest.mark.parametrize("seconds", [1e14, 1e300, float("inf")])
+def test_defect_1_a_huge_wish_is_capped_before_it_becomes_a_timedelta(seconds: float) -> None:
+    assert next_attempt(1, NOW, Fixed(0.5), retry_after=seconds) == NOW + RETRY_AFTER_CAP
+    # Not a number: no wish at all.
+    assert next_attempt(1, NOW, Fixed(0.5), retry_after=float("nan")) == NOW + DELAYS[0]

@@ -15,7 +15,6 @@ import pytest
 from standardwebhooks import Webhook
 
 from mailnotify.addresses import AddressPolicy, IPAddress
-from mailnotify.config import ConfigError, load_settings
 from mailnotify.delivery import (
     ErrorKind,
     InvalidSecret,
@@ -343,24 +342,3 @@ async def test_the_secret_never_reaches_the_logs(
     assert {getattr(r, "event_id", None) for r in attempts} == {"evt_log"}
     everything = caplog.text + "".join(repr(vars(r)) for r in caplog.records)
     assert key not in everything
-
-
-def test_the_ca_bundle_setting_is_used_and_checked(tmp_path: Path, ca_bundle: Path) -> None:
-    WebhookSender.from_settings(load_settings({"MAILNOTIFY_WEBHOOK_CA_BUNDLE": str(ca_bundle)}))
-    missing = tmp_path / "missing.pem"
-    with pytest.raises(ConfigError, match="MAILNOTIFY_WEBHOOK_CA_BUNDLE"):
-        WebhookSender.from_settings(load_settings({"MAILNOTIFY_WEBHOOK_CA_BUNDLE": str(missing)}))
-
-
-async def test_from_settings_applies_the_allow_list(receiver: HTTPSServer) -> None:
-    settings = load_settings(
-        {
-            "MAILNOTIFY_WEBHOOK_CA_BUNDLE": str(receiver.ca_bundle),
-            "MAILNOTIFY_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
-        }
-    )
-    webhooks = WebhookSender.from_settings(settings)
-    outcome = await webhooks.send(
-        f"https://127.0.0.1:{receiver.port}/ok", secret=receiver.secret, event_id="e", body=BODY
-    )
-    assert outcome.kind is OutcomeKind.DELIVERED

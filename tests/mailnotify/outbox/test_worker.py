@@ -17,7 +17,8 @@ from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.db import writing
 from mailnotify.delivery.schedule import DELAYS
-from mailnotify.worker import DeliveryWorker, build_worker
+from mailnotify.outbox.build import build_worker
+from mailnotify.outbox.worker import DeliveryWorker
 from tests.conftest import MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
 from tests.receivers import HTTPSServer, Received, SMTPServerHandle
@@ -336,3 +337,61 @@ async def test_a_send_that_outlasts_the_lease_is_recorded_as_a_retry_in_time(
     [row] = delivery_rows(scene.engine)
     assert row["status"] == "pending"
     assert row["last_error"] == "no outcome before the lease ran out"
+
+
+def _second_tenant(scene: Scene, make_user: MakeUser, path: str, domain: str) -> None:
+    """Another customer with a webhook at ``path`` and a quota event of its own."""
+    other = make_user("customer")
+    response = scene.client.put(
+        "/api/users/me/notifications",
+        headers=other.headers,
+        json={
+            "notification_url": f"https://127.0.0.1:{scene.receiver.port}{path}",
+            "email_overquota_callback": True,
+        },
+    )
+    assert response.status_code == 200, response.text
+    with scene.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE notification_settings SET signing_secret = :s"),
+            {"s": scene.receiver.secret},
+        )
+    put_domain(scene.client, scene.platform, domain, customer_code=other.code)
+    post_usage(scene.client, scene.platform, report("EO1", domain, space=(90, 100)))
+
+
+@pytest.mark.parametrize("retry_after", ["100000000000000", "9" * 400])
+async def test_defect_1_one_receivers_retry_after_does_not_resend_everyones_batch(
+    scene: Scene, worker: DeliveryWorker, make_user: MakeUser, clock: FakeClock, retry_after: str
+) -> None:
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.quota_event()
+    _second_tenant(scene, make_user, f"/busy-for/{retry_after}", "other.example")
+    assert await worker.run_once() == 4
+    rows = delivery_rows(scene.engine)
+    assert [(r["status"], r["attempts"]) for r in rows] == [("delivered", 1), ("pending", 1)]
+    assert rows[1]["last_error"] == "HTTP 429"
+    # Capped at the schedule's longest step, not parked for ages nor retried at once.
+    assert rows[1]["due_ms"] - clock.now == max(DELAYS).total_seconds() * 1000
+    assert await worker.run_once() == 0
+
+
+async def test_defect_7_a_disabled_user_is_not_notified(
+    scene: Scene, worker: DeliveryWorker
+) -> None:
+    scene.subscribe("/ok", email_overquota_callback=True)
+    scene.client.put(
+        "/api/users/me/notifications",
+        headers=scene.customer.headers,
+        json={"notification_email": "ops@example.com", "email_overquota_email": True},
+    )
+    scene.quota_event()
+    with writing(scene.engine) as session:
+        crud.set_disabled(session=session, code=scene.customer.code, disabled=True)
+    assert await worker.run_once() == 3
+    assert scene.requests == []
+    rows = delivery_rows(scene.engine)
+    assert [(r["channel"], r["status"], r["last_error"]) for r in rows] == [
+        ("webhook", "skipped", "the user is disabled"),
+        ("email", "skipped", "the user is disabled"),
+    ]

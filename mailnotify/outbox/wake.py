@@ -1,4 +1,4 @@
-"""The wake-up signal between the request path and the embedded delivery worker."""
+"""The wake-up signal: new deliveries are waiting, so an idle worker looks now."""
 
 from __future__ import annotations
 

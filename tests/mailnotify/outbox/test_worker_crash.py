@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from mailnotify.app import create_app
 from mailnotify.config import Settings
-from mailnotify.worker import build_worker
+from mailnotify.outbox.build import build_worker
 from tests.conftest import MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
 from tests.receivers import HTTPSServer
@@ -123,7 +123,7 @@ def test_parallel_workers_never_claim_one_delivery_twice(
     def claim(slot: int) -> None:
         worker = build_worker(settings, engine, batch=5)
         barrier.wait()
-        while jobs := worker.claim():
+        while jobs := worker.store.claim(5):
             claimed[slot].extend(job.delivery_id for job in jobs)
 
     threads = [threading.Thread(target=claim, args=(n,)) for n in range(workers)]

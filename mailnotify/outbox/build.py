@@ -1,0 +1,66 @@
+"""The one builder of the worker and its senders from ``Settings``.
+
+Settings are checked in ``config``; what only the senders can check (an SMTP URL, a CA
+bundle) fails here, as a ``ConfigError`` that names its variable.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from mailnotify.addresses import AddressPolicy
+from mailnotify.clock import Clock, now_ms
+from mailnotify.config import ConfigError, Settings, variable
+from mailnotify.delivery.schedule import Random
+from mailnotify.delivery.smtp import EmailSender, InvalidSmtpUrl, SmtpTarget
+from mailnotify.delivery.tls import BadCABundle
+from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.outbox.dispatch import Dispatcher, Senders
+from mailnotify.outbox.store import Store
+from mailnotify.outbox.worker import DeliveryWorker
+from mailnotify.quota import Thresholds
+
+
+def build_senders(settings: Settings, policy: AddressPolicy) -> Senders:
+    """The webhook sender (``policy``, the CA bundle) and the SMTP sender, if configured."""
+    try:
+        webhooks = WebhookSender(policy, ca_bundle=settings.webhook_ca_bundle)
+    except BadCABundle as exc:
+        raise ConfigError(f"{variable('webhook_ca_bundle')}: {exc}") from None
+    emails = None
+    if settings.smtp_url:
+        try:
+            emails = EmailSender(SmtpTarget.parse(settings.smtp_url))
+        except (InvalidSmtpUrl, BadCABundle) as exc:
+            raise ConfigError(f"{variable('smtp_url')}: {exc}") from None
+    return Senders(webhooks=webhooks, emails=emails, sender_address=settings.smtp_from)
+
+
+def build_worker(
+    settings: Settings,
+    engine: Engine,
+    *,
+    policy: AddressPolicy | None = None,
+    clock: Clock = now_ms,
+    rng: Random | None = None,
+    batch: int = 256,
+    concurrency: int = 64,
+    lease_ms: int | None = None,
+) -> DeliveryWorker:
+    """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
+    if policy is None:
+        policy = AddressPolicy.from_networks(settings.allow_networks)
+    senders = build_senders(settings, policy)
+    store = Store(
+        engine,
+        clock=clock,
+        rng=rng,
+        lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
+    )
+    return DeliveryWorker(
+        store=store,
+        dispatcher=Dispatcher(senders, Thresholds.from_settings(settings)),
+        webhooks=senders.webhooks,
+        batch=batch,
+        concurrency=concurrency,
+    )

@@ -1,0 +1,93 @@
+"""A claimed job to a verdict: read the settings at send time, compose, call the sender."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mailnotify.delivery.email import QuotaNotice, compose_mailbox_warning, compose_quota_email
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
+from mailnotify.delivery.smtp import EmailSender
+from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.models import Channel
+from mailnotify.outbox.jobs import Job, Skipped
+from mailnotify.quota import Level, Metric, Thresholds
+
+# Which switch each webhook's action type answers to; read at send time.
+_WEBHOOK_SWITCH = {
+    "email_overquota": "email_overquota_callback",
+    "domain_create": "domain_create_callback",
+}
+SWITCHED_OFF = Skipped("switched off before sending")
+USER_DISABLED = Skipped("the user is disabled")
+
+
+@dataclass(frozen=True, slots=True)
+class Senders:
+    """What sends: webhooks always, emails when an SMTP server is configured."""
+
+    webhooks: WebhookSender
+    emails: EmailSender | None
+    # The From address of every email.
+    sender_address: str
+
+
+class Dispatcher:
+    """Turns a job into one attempt and its outcome; no database here."""
+
+    def __init__(self, senders: Senders, thresholds: Thresholds) -> None:
+        self._senders = senders
+        self._thresholds = thresholds
+
+    async def dispatch(self, job: Job) -> Outcome | Skipped:
+        """Send ``job``, unless its recipient's settings say not to."""
+        if job.user_disabled:
+            return USER_DISABLED
+        settings = job.settings or {}
+        body = job.body.encode()
+        if job.channel is Channel.webhook:
+            switch = _WEBHOOK_SWITCH.get(job.action_type)
+            url = settings.get("notification_url")
+            if not switch or not settings.get(switch) or url is None:
+                return SWITCHED_OFF
+            return await self._senders.webhooks.send(
+                url, secret=settings["signing_secret"], event_id=job.event_id, body=body
+            )
+        address: str | None = settings.get("notification_email")
+        if job.channel is Channel.email and (
+            not settings.get("email_overquota_email") or address is None
+        ):
+            return SWITCHED_OFF
+        emails = self._senders.emails
+        if emails is None:
+            # Before composing, which costs more than the rest of the attempt.
+            return Outcome(OutcomeKind.RETRY, "no SMTP server is configured")
+        notice = _notice(json.loads(body), self._thresholds)
+        message_id = f"delivery-{job.delivery_id}"
+        sender = self._senders.sender_address
+        if job.channel is Channel.email:
+            assert address is not None  # checked above
+            message = compose_quota_email(
+                notice, sender=sender, recipient=address, message_id=message_id
+            )
+        else:
+            message = compose_mailbox_warning(notice, sender=sender, message_id=message_id)
+        return await emails.send(message)
+
+
+def _notice(body: Mapping[str, Any], thresholds: Thresholds) -> QuotaNotice:
+    payload = body["payload"]
+    level = Level.normal
+    if body["event"] == "exceeded":
+        critical = payload["crossed"] >= thresholds.critical
+        level = Level.critical if critical else Level.warning
+    return QuotaNotice(
+        email_address=payload["email_address"],
+        metric=Metric(body["metric"]).value,
+        level=level.value,
+        used=payload["used_size"],
+        assigned=payload["assigned_size"],
+        crossed=payload["crossed"],
+    )

@@ -1,0 +1,205 @@
+"""The only code that writes deliveries once they are queued: claim, record.
+
+A claim is a lease: the row gets ``lease_until_ms`` and one more attempt in a committed
+transaction before anything is sent, so a worker killed mid-batch loses nothing (the
+lease runs out and another worker takes the row: at least once), and no two workers send
+one delivery at the same time (on PostgreSQL the claim also skips rows another worker is
+claiming, ``FOR UPDATE SKIP LOCKED``). A result is written only while its lease holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+
+from mailnotify.clock import Clock
+from mailnotify.db import reading, writing
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
+from mailnotify.delivery.schedule import Random, next_attempt
+from mailnotify.delivery.signing import generate_secret
+from mailnotify.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    NotificationSettings,
+    User,
+    table_of,
+)
+from mailnotify.outbox.jobs import Job, Result, Skipped
+
+logger = logging.getLogger("mailnotify.worker")
+
+_ERROR_MAX = 500
+_RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error")
+
+
+class Store:
+    """Claims and records deliveries in ``engine``; ``clock`` and ``rng`` are injectable."""
+
+    def __init__(
+        self, engine: Engine, *, clock: Clock, lease_ms: int, rng: Random | None = None
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._lease_ms = lease_ms
+        self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
+
+    @property
+    def lease_ms(self) -> int:
+        """How long a claim holds its rows."""
+        return self._lease_ms
+
+    def claim(self, limit: int) -> list[Job]:
+        """Lease up to ``limit`` due deliveries (a short write transaction)."""
+        deliveries, events, users = table_of(Delivery), table_of(Event), table_of(User)
+        now = self._clock()
+        lease = now + self._lease_ms
+        due = (
+            deliveries.c.status == DeliveryStatus.pending.value,
+            deliveries.c.due_ms <= now,
+            or_(deliveries.c.lease_until_ms.is_(None), deliveries.c.lease_until_ms < now),
+        )
+        # An idle worker polls often; a read needs no write lock, so it blocks no writer.
+        with reading(self._engine) as session:
+            if (
+                session.connection().execute(select(deliveries.c.id).where(*due).limit(1)).first()
+                is None
+            ):
+                return []
+        with writing(self._engine) as session:
+            connection = session.connection()
+            query = (
+                select(
+                    deliveries.c.id,
+                    deliveries.c.attempts,
+                    deliveries.c.channel,
+                    deliveries.c.recipient,
+                    deliveries.c.user_id,
+                    deliveries.c.event_id,
+                    events.c.action_type,
+                    events.c.body,
+                    users.c.disabled,
+                )
+                .join(events, events.c.id == deliveries.c.event_id)
+                .outerjoin(users, users.c.id == deliveries.c.user_id)
+                .where(*due)
+                .order_by(deliveries.c.due_ms)
+                .limit(limit)
+            )
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(of=deliveries, skip_locked=True)
+            rows = connection.execute(query).all()
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(ids))
+                .values(lease_until_ms=lease, attempts=deliveries.c.attempts + 1)
+            )
+            settings = _settings(connection, {r.user_id for r in rows if r.user_id})
+        return [
+            Job(
+                delivery_id=row.id,
+                lease_until_ms=lease,
+                attempts=row.attempts + 1,
+                channel=Channel(row.channel),
+                recipient=row.recipient,
+                event_id=row.event_id,
+                action_type=row.action_type,
+                body=row.body,
+                settings=settings.get(row.user_id) if row.user_id else None,
+                user_disabled=bool(row.disabled),
+            )
+            for row in rows
+        ]
+
+    def record(self, results: Sequence[Result]) -> None:
+        """Write the outcomes; a row whose lease was taken over meanwhile is left alone."""
+        table = table_of(Delivery)
+        now = self._clock()
+        rows = [row for result in results if (row := self._safe_row(result, now)) is not None]
+        if not rows:
+            return
+        with writing(self._engine) as session:
+            session.connection().execute(
+                update(table)
+                .where(
+                    and_(
+                        table.c.id == bindparam("b_id"),
+                        table.c.lease_until_ms == bindparam("b_lease"),
+                    )
+                )
+                .values({k: bindparam(k) for k in _RECORDED}),
+                rows,
+            )
+
+    def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
+        """The row of ``result``; one row that cannot be made is that job's failed attempt."""
+        try:
+            return self._row(result, now)
+        except Exception as exc:
+            logger.exception("delivery %s: its outcome cannot be recorded", result.job.delivery_id)
+            fallback = Outcome(OutcomeKind.RETRY, f"unexpected {type(exc).__name__}")
+        try:
+            return self._row(Result(result.job, fallback), now)
+        except Exception:
+            # Left leased: the lease runs out and the delivery is tried again.
+            logger.exception("delivery %s: left to its lease", result.job.delivery_id)
+            return None
+
+    def _row(self, result: Result, now: int) -> dict[str, object]:
+        verdict, job = result.verdict, result.job
+        row: dict[str, object] = {
+            "b_id": job.delivery_id,
+            "b_lease": job.lease_until_ms,
+            "lease_until_ms": None,
+            "delivered_ms": None,
+            "due_ms": now,
+            "last_error": None,
+        }
+        if isinstance(verdict, Skipped):
+            row["status"] = DeliveryStatus.skipped.value
+            row["last_error"] = verdict.reason[:_ERROR_MAX]
+        elif verdict.kind is OutcomeKind.DELIVERED:
+            row["status"] = DeliveryStatus.delivered.value
+            row["delivered_ms"] = now
+        else:
+            row["last_error"] = verdict.detail[:_ERROR_MAX]
+            retry = None
+            if verdict.kind is OutcomeKind.RETRY:
+                moment = datetime.fromtimestamp(now / 1000, UTC)
+                retry = next_attempt(job.attempts, moment, self._rng, verdict.retry_after)
+            if retry is None:
+                row["status"] = DeliveryStatus.failed.value
+            else:
+                row["status"] = DeliveryStatus.pending.value
+                row["due_ms"] = int(retry.timestamp() * 1000)
+        return row
+
+
+def _settings(connection: Connection, user_ids: set[int]) -> dict[int, Mapping[str, Any]]:
+    table = table_of(NotificationSettings)
+    if not user_ids:
+        return {}
+    rows = connection.execute(select(table).where(table.c.user_id.in_(sorted(user_ids))))
+    found: dict[int, dict[str, Any]] = {row["user_id"]: dict(row) for row in rows.mappings()}
+    for user_id, row in found.items():
+        if row["signing_secret"] is None:
+            # Only rows older than migration 0003 lack one. If another writer sets one
+            # meanwhile, this UPDATE matches nothing and the re-read returns theirs.
+            connection.execute(
+                update(table)
+                .where(table.c.user_id == user_id, table.c.signing_secret.is_(None))
+                .values(signing_secret=generate_secret())
+            )
+            row["signing_secret"] = connection.execute(
+                select(table.c.signing_secret).where(table.c.user_id == user_id)
+            ).scalar_one()
+    return dict(found)

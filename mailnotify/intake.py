@@ -27,6 +27,7 @@ from mailnotify.models import (
     NotificationSettings,
     Role,
     User,
+    new_delivery_id,
     table_of,
     utcnow,
 )
@@ -84,7 +85,17 @@ class _Actions:
 
 
 _EVENT_COLUMNS = ("id", "action_type", "domain_name", "created_at", "body")
-_DELIVERY_COLUMNS = ("event_id", "user_id", "channel", "recipient", "status", "attempts", "due_ms")
+_DELIVERY_COLUMNS = (
+    "public_id",
+    "event_id",
+    "user_id",
+    "channel",
+    "recipient",
+    "status",
+    "attempts",
+    "due_ms",
+    "created_ms",
+)
 
 
 def _marker(connection: Connection) -> str:
@@ -134,7 +145,17 @@ class Outbox:
         self.events.append((event_id, action_type, domain_name, body.decode()))
         for user_id, channel, address in recipients:
             self.deliveries.append(
-                (event_id, user_id, channel.value, address, "pending", 0, self.now_ms)
+                (
+                    new_delivery_id(),
+                    event_id,
+                    user_id,
+                    channel.value,
+                    address,
+                    "pending",
+                    0,
+                    self.now_ms,
+                    self.now_ms,
+                )
             )
 
     def write(self, session: Session) -> None:

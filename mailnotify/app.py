@@ -47,14 +47,18 @@ def _snake(name: str) -> str:
 
 
 def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
-    """operationId -> ``handlers.<tag>.<snake_case operationId>``: one module per tag."""
+    """operationId -> ``mailnotify.handlers.<tag>.<snake_case operationId>``: one module per tag.
+
+    The checkout keeps the modules in ``handlers/``; the distribution maps that folder to
+    ``mailnotify.handlers`` (setup.py), in a wheel and in an editable install alike.
+    """
     names: dict[str, str] = {}
     for item in spec["paths"].values():
         for method, operation in item.items():
             if method in _HTTP_METHODS:
                 tag = operation["tags"][0]
                 names[operation["operationId"]] = (
-                    f"handlers.{tag}.{_snake(operation['operationId'])}"
+                    f"mailnotify.handlers.{tag}.{_snake(operation['operationId'])}"
                 )
     return names
 

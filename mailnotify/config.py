@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=60, ge=11)
     spec_path: Path = Field(default_factory=lambda: default_spec_path())
 
+    # The HTTP edge of `serve` (mailnotify.server, mailnotify.http_limits), per process.
+    http_max_header_bytes: int = Field(default=64 * 1024, ge=1024)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
+    http_backlog: int = Field(default=2048, ge=1)
+    # How long SIGTERM waits for in-flight requests before closing them; the lifespan
+    # (the embedded worker's drain) follows, within the 15 s a stop may take.
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0, le=14)
+
     @field_validator("webhook_allow_cidrs")
     @classmethod
     def _cidrs_parse(cls, value: str) -> str:

@@ -23,6 +23,10 @@ from mailnotify.config import Settings
 
 FACTORY = "mailnotify.app:app_from_environment"
 STARTUP_FAILURE = 3
+# uvicorn's supervisor kills a child that does not answer its ping within this, and a
+# child answers only once its interpreter has started and imported the command: on a
+# busy machine that takes longer than uvicorn's 5 s, and the children never came up.
+CHILD_HEALTHCHECK_SECONDS = 30
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ def uvicorn_config(settings: Settings, *, host: str, port: int, workers: int) ->
         backlog=settings.http_backlog,
         timeout_keep_alive=settings.http_keep_alive_seconds,  # type: ignore[arg-type]
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,  # type: ignore[arg-type]
+        timeout_worker_healthcheck=CHILD_HEALTHCHECK_SECONDS,
     )
 
 

@@ -13,6 +13,7 @@ MESSAGES: Mapping[int, str] = {
     415: "Unsupported media type",
     422: "Validation failed",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # 10 s send timeout, or a slow send could be repeated in parallel.
     worker_lease_seconds: int = Field(default=60, ge=11)
     spec_path: Path = SPEC_PATH
+    # The request path and the database (issue 7): how long a request waits for the
+    # database (connecting, a pooled connection, a statement, a lock) before it is
+    # answered 503; and the cost bounds of request validation.
+    database_timeout: float = Field(default=5.0, gt=0, le=300)
 
     @field_validator("webhook_allow_cidrs")
     @classmethod

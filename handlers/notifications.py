@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mailnotify import crud
-from mailnotify.auth import authorize
-from mailnotify.models import SETTINGS_ROLES
+from mailnotify.auth import caller
 from mailnotify.notification_settings import SettingsValues
 from mailnotify.runtime import Runtime
 
@@ -19,7 +18,7 @@ async def get_notification_settings(
     runtime: Runtime, token_info: Mapping[str, object]
 ) -> dict[str, object]:
     """GET /users/me/notifications."""
-    principal = authorize(token_info, SETTINGS_ROLES)
+    principal = caller(token_info)
     values = await runtime.database.read(
         lambda connection: crud.get_settings(session=connection, user_id=principal.user_id)
     )
@@ -30,7 +29,7 @@ async def update_notification_settings(
     runtime: Runtime, body: Mapping[str, object], token_info: Mapping[str, object]
 ) -> dict[str, object]:
     """PUT /users/me/notifications."""
-    principal = authorize(token_info, SETTINGS_ROLES)
+    principal = caller(token_info)
     values = await runtime.database.change(
         lambda connection: crud.update_settings(
             session=connection, user_id=principal.user_id, changes=body
@@ -43,7 +42,7 @@ async def get_signing_secret(
     runtime: Runtime, token_info: Mapping[str, object]
 ) -> dict[str, object]:
     """GET /users/me/notifications/signing-secret."""
-    principal = authorize(token_info, SETTINGS_ROLES)
+    principal = caller(token_info)
     secret = await runtime.database.write(
         lambda session: crud.signing_secret(session=session, user_id=principal.user_id)
     )

@@ -9,13 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from mailnotify import intake
-from mailnotify.auth import authorize
 from mailnotify.clock import now_ms
 from mailnotify.events import rfc3339
-from mailnotify.models import Domain, DomainStatus, Role, User
+from mailnotify.models import Domain, DomainStatus, User
 from mailnotify.runtime import Runtime
-
-PLATFORM = frozenset({Role.platform})
 
 
 def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
@@ -37,10 +34,10 @@ def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
 
 async def upsert_domain(
     runtime: Runtime,
-    domain_name: str, body: Mapping[str, Any], token_info: Mapping[str, object]
+    domain_name: str,
+    body: Mapping[str, Any],
 ) -> dict[str, object]:
     """PUT /platform/domains/{domain_name}."""
-    authorize(token_info, PLATFORM)
 
     def upsert(session: Session) -> tuple[dict[str, object], bool]:
         domain, activated = intake.upsert_domain(
@@ -61,11 +58,8 @@ async def upsert_domain(
     return {"resources": [view]}
 
 
-async def report_usage(
-    runtime: Runtime, body: Mapping[str, Any], token_info: Mapping[str, object]
-) -> dict[str, object]:
+async def report_usage(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, object]:
     """POST /platform/usage."""
-    authorize(token_info, PLATFORM)
 
     def apply(session: Session) -> intake.UsageResult:
         return intake.apply_usage(

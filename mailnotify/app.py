@@ -21,7 +21,7 @@ from connexion.resolver import Resolver
 from sqlalchemy import Engine
 
 from mailnotify import connexion_speedups
-from mailnotify.auth import security_map
+from mailnotify.auth import roles_by_operation, security_map
 from mailnotify.config import Settings, load_settings
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
 from mailnotify.middleware import (
@@ -114,7 +114,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         lifespan=_lifespan(runtime),
         middlewares=middlewares,
         resolver=Resolver(_function_resolver(handler_names(spec), runtime)),
-        security_map=security_map(runtime),
+        security_map=security_map(runtime, roles_by_operation(spec)),
         validator_map=validator_map(runtime.address_policy),
         swagger_ui_options=SwaggerUIOptions(
             swagger_ui_path="/ui",

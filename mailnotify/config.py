@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # How long SIGTERM waits for in-flight requests before closing them; the lifespan
     # (the embedded worker's drain) follows, within the 15 s a stop may take.
     shutdown_timeout_seconds: float = Field(default=10.0, gt=0, le=14)
+    # The request path and the database (issue 7): how long a request waits for the
+    # database (connecting, a pooled connection, a statement, a lock) before it is
+    # answered 503; and the cost bounds of request validation.
+    database_timeout: float = Field(default=5.0, gt=0, le=300)
 
     @field_validator("webhook_allow_cidrs")
     @classmethod

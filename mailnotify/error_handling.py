@@ -11,10 +11,13 @@ from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from mailnotify.db import database_unavailable
 from mailnotify.errors import MESSAGES, ApiError, FieldError
 
 logger = logging.getLogger("mailnotify.errors")
 
+# How long a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 5
 _METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
 
@@ -42,6 +45,9 @@ def translate(exc: Exception, *, path: str, allow: AllowIndex) -> ApiError:
     """Map any exception to the API's error; the only place that knows foreign types."""
     if isinstance(exc, ApiError):
         return exc
+    if database_unavailable(exc):
+        # The gateway logs the outage once; a traceback per request would flood the log.
+        return ApiError(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, UnsupportedMediaTypeProblem):
         return ApiError(415, (FieldError("body", "must be application/json"),))
     status = exc.status_code if isinstance(exc, HTTPException | ProblemException) else 500

@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailnotify.db import Database
+from mailnotify.db import Database, database_unavailable
 from mailnotify.errors import not_found
 
 access_logger = logging.getLogger("mailnotify.access")
@@ -127,8 +127,10 @@ class HealthMiddleware:
         elif path == "/readyz":
             try:
                 await self.database.read(lambda connection: connection.execute(text("SELECT 1")))
-            except Exception:
-                logging.getLogger("mailnotify.health").exception("database unreachable")
+            except Exception as error:
+                # The gateway logs outages once; anything else is a defect worth a trace.
+                if not database_unavailable(error):
+                    logging.getLogger("mailnotify.health").exception("readiness check failed")
                 await _json(send, 503, {"status": "unavailable"})
             else:
                 await _json(send, 200, {"status": "ready"})

@@ -27,11 +27,18 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """The runtime for ``settings``; pass ``engine`` to share one (tests, the worker)."""
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    if engine is None:
+        engine = make_engine(settings.database_url, timeout=settings.database_timeout)
+    database = Database(
+        engine,
+        writers=1 if settings.is_sqlite else 8,
+        readers=8,
+        timeout=settings.database_timeout,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
-        database=Database(engine, writers=1 if settings.is_sqlite else 8),
+        database=database,
         address_policy=AddressPolicy.from_networks(settings.allow_networks),
         thresholds=Thresholds.from_settings(settings),
         outbox_signal=OutboxSignal(),

@@ -3,6 +3,7 @@
 The hierarchy:
 
     MailnotifyError
+    ├── InvalidArgumentError        a bad argument, found before sending (also a ValueError)
     ├── TransportError              network failure, timeout
     ├── APIError                    status_code, message, errors, request_id
     │   ├── AuthenticationError     401
@@ -26,6 +27,10 @@ from ._generated.models.field_error import FieldError
 
 class MailnotifyError(Exception):
     """Base class of every exception the SDK raises."""
+
+
+class InvalidArgumentError(MailnotifyError, ValueError):
+    """An argument the SDK cannot send: unknown, missing, of the wrong type or value."""
 
 
 class TransportError(MailnotifyError):

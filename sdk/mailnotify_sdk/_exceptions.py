@@ -11,7 +11,7 @@ The hierarchy:
     │   ├── NotFoundError           404
     │   ├── ValidationError         422
     │   └── ServerError             5xx
-    └── WebhookError                a webhook not validly signed, or not a known event
+    └── WebhookError                a webhook not validly signed, or not an event
 
 Any other error status (405, 415, 429 after retries, ...) raises ``APIError`` itself.
 """
@@ -84,7 +84,7 @@ class ServerError(APIError):
 
 
 class WebhookError(MailnotifyError):
-    """A webhook request that is not validly signed, or whose body is not a known event."""
+    """A webhook request that is not validly signed, or whose body is not an event."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from connexion import AsyncApp
@@ -24,6 +25,7 @@ from mailnotify import connexion_speedups
 from mailnotify.auth import roles_by_operation, security_map
 from mailnotify.config import Settings, load_settings
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
+from mailnotify.json_writer import OrjsonJsonifier
 from mailnotify.middleware import (
     AccessLogMiddleware,
     HealthMiddleware,
@@ -31,6 +33,7 @@ from mailnotify.middleware import (
     TrailingSlashMiddleware,
 )
 from mailnotify.runtime import Runtime, build_runtime
+from mailnotify.spec_documents import SpecDocumentsMiddleware, spec_documents
 from mailnotify.validation import validator_map
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -41,6 +44,14 @@ def load_spec(settings: Settings) -> dict[str, Any]:
     with settings.spec_path.open(encoding="utf-8") as handle:
         spec: dict[str, Any] = yaml.safe_load(handle)
     return spec
+
+
+def base_path(spec: Mapping[str, Any]) -> str:
+    """The path of the spec's first server URL, its variables at their defaults (``/api``)."""
+    server = spec["servers"][0]
+    variables = server.get("variables", {})
+    url = re.sub(r"\{([^}]+)\}", lambda m: str(variables[m[1]]["default"]), server["url"])
+    return urlsplit(url).path.rstrip("/")
 
 
 def _snake(name: str) -> str:
@@ -100,7 +111,7 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], AbstractAsyncContextManager[N
 def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     """The ASGI app for ``settings``; pass ``engine`` to share one (tests, the worker)."""
     spec = load_spec(settings)
-    base_path = spec["servers"][0]["url"]
+    api_path = base_path(spec)
     runtime = build_runtime(settings, engine=engine)
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.
@@ -116,13 +127,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         resolver=Resolver(_function_resolver(handler_names(spec), runtime)),
         security_map=security_map(runtime, roles_by_operation(spec)),
         validator_map=validator_map(runtime.address_policy),
+        jsonifier=OrjsonJsonifier(),
+        # Connexion's copy of the spec inlines every $ref; SpecDocumentsMiddleware serves
+        # the file as written at the URL Swagger UI loads (``{api_path}/openapi.json``).
         swagger_ui_options=SwaggerUIOptions(
+            serve_spec=False,
             swagger_ui_path="/ui",
             swagger_ui_config={"displayOperationId": True, "defaultModelsExpandDepth": 2},
         ),
     )
-    app.add_api(spec, base_path=base_path)
-    handle = error_handler(AllowIndex(base_path, spec["paths"]))
+    app.add_api(spec, base_path=api_path)
+    handle = error_handler(AllowIndex(api_path, spec["paths"]))
     for exc_type in handled_types():
         app.add_error_handler(exc_type, handle)
     # Middleware added at one position wraps, outermost first, in the order added.
@@ -139,7 +154,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     app.add_middleware(
         TrailingSlashMiddleware,
         position=MiddlewarePosition.BEFORE_SWAGGER,
-        keep=(f"{base_path}/ui",),
+        keep=(f"{api_path}/ui",),
+    )
+    app.add_middleware(
+        SpecDocumentsMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        documents=spec_documents(settings.spec_path, api_path),
     )
     return app
 

@@ -6,13 +6,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-import orjson
 from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from mailnotify.db import database_unavailable
 from mailnotify.errors import MESSAGES, ApiError, FieldError
+from mailnotify.json_writer import dumps
 
 logger = logging.getLogger("mailnotify.errors")
 
@@ -70,7 +70,7 @@ def render(error: ApiError) -> ConnexionResponse:
         status_code=error.status,
         mimetype="application/json",
         content_type="application/json",
-        body=orjson.dumps(error.body()),
+        body=dumps(error.body()),
         headers=dict(error.headers),
     )
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, Select, func, select, update
 
+from mailnotify.events import ms_rfc3339
 from mailnotify.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, table_of
-from mailnotify.subscriptions.record import ms_rfc3339
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from mailnotify.events import rfc3339
+from mailnotify.events import ms_rfc3339
 from mailnotify.models import Channel, NotificationSettings, table_of
 from mailnotify.notification_settings import FIELDS, SettingsValues
 from mailnotify.subscriptions.actions import DESTINATIONS, switch_for
@@ -25,11 +24,6 @@ class EndpointState(enum.StrEnum):
     healthy = "healthy"
     failing = "failing"
     disabled = "disabled"
-
-
-def ms_rfc3339(ms: int | None) -> str | None:
-    """Milliseconds since the epoch as the API shows times, or None."""
-    return None if ms is None else rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
 
 
 @dataclass(frozen=True, slots=True)

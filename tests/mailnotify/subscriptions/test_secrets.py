@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine, delete, update
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from mailnotify.db import changing, looking_up
+from mailnotify.models import NotificationSettings, table_of
 from mailnotify.subscriptions import secrets
 from mailnotify.subscriptions.secrets import SigningSecrets
+from tests.mailnotify.subscriptions.helpers import new_user
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -69,3 +73,29 @@ def test_the_new_secret_signs_first() -> None:
 def test_headers_need_a_secret() -> None:
     with pytest.raises(ValueError, match="at least one"):
         secrets.headers((), "evt_1", b"{}", NOW)
+
+
+def test_rotate_stores_both_secrets_and_the_expiry(engine: Engine) -> None:
+    user = new_user(engine)
+    with changing(engine) as connection:
+        before = secrets.stored(connection, user_id=user)
+        after = secrets.rotate(connection, user_id=user, now_ms=NOW_MS, overlap_seconds=60)
+    with looking_up(engine) as connection:
+        assert secrets.stored(connection, user_id=user) == after
+    assert after.previous == before.current
+    assert secrets.resource(after, NOW_MS) == {
+        "secret": after.current,
+        "previous_expires_at": "2026-11-24T10:01:00Z",
+    }
+    assert secrets.resource(after, NOW_MS + 60_000)["previous_expires_at"] is None
+
+
+def test_a_row_without_a_secret_gets_one_when_read(engine: Engine) -> None:
+    user = new_user(engine)
+    table = table_of(NotificationSettings)
+    with changing(engine) as connection:
+        connection.execute(update(table).where(table.c.user_id == user).values(signing_secret=None))
+        made = secrets.stored(connection, user_id=user)
+        assert secrets.stored(connection, user_id=user) == made
+        connection.execute(delete(table).where(table.c.user_id == user))
+        assert secrets.stored(connection, user_id=user).current.startswith("whsec_")

@@ -13,6 +13,9 @@ from ._exceptions import (
     WebhookError,
 )
 from ._generated.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryDetail,
     Domain,
     DomainCreateEvent,
     DomainStatus,
@@ -20,12 +23,14 @@ from ._generated.models import (
     EmailOverquotaEventPayload,
     FieldError,
     NotificationSettings,
+    PingEvent,
     SigningSecret,
     Usage,
     UsageReport,
     UsageResult,
+    WebhookStatus,
 )
-from ._operations import DomainFields, NotificationSettingsFields
+from ._operations import DeliveryFilters, DomainFields, NotificationSettingsFields
 from ._transport import Retries
 from ._version import __version__
 from ._webhooks import WebhookEvent, parse_webhook, sign_webhook, verify_webhook
@@ -35,6 +40,10 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryDetail",
+    "DeliveryFilters",
     "Domain",
     "DomainCreateEvent",
     "DomainFields",
@@ -47,6 +56,7 @@ __all__ = [
     "NotificationSettings",
     "NotificationSettingsFields",
     "PermissionDeniedError",
+    "PingEvent",
     "Retries",
     "ServerError",
     "SigningSecret",
@@ -57,6 +67,7 @@ __all__ = [
     "ValidationError",
     "WebhookError",
     "WebhookEvent",
+    "WebhookStatus",
     "__version__",
     "parse_webhook",
     "sign_webhook",

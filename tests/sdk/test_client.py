@@ -26,6 +26,7 @@ from mailnotify_sdk import (
     Usage,
     UsageReport,
     ValidationError,
+    WebhookStatus,
 )
 from mailnotify_sdk._exceptions import api_error
 from sqlalchemy import Engine, text
@@ -58,6 +59,7 @@ Call = Callable[[AsyncClient, Account], Awaitable[object]]
 
 
 EARLIER = datetime(2026, 11, 24, 9, tzinfo=UTC)
+HEALTHY = WebhookStatus(state="healthy", failing_since=None, disabled_at=None, last_success_at=None)
 
 
 def usage_report(**changes: Any) -> UsageReport:
@@ -192,6 +194,7 @@ async def test_get_returns_the_defaults_of_a_new_user(connect: Connect, customer
         domain_create_callback=False,
         notification_email=None,
         email_overquota_email=False,
+        webhook_status=HEALTHY,
     )
 
 
@@ -212,6 +215,7 @@ async def test_update_sends_only_the_given_fields(connect: Connect, customer: Ac
         domain_create_callback=True,
         notification_email="ops@example.com",
         email_overquota_email=False,
+        webhook_status=HEALTHY,
     )
     assert await client.get_notification_settings() == after
     assert await client.update_notification_settings() == after

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -20,16 +20,16 @@ from connexion.resolver import Resolver
 from sqlalchemy import Engine
 
 from mailnotify import connexion_speedups
-from mailnotify.addresses import AddressPolicy
+from mailnotify.auth import security_map
 from mailnotify.config import Settings
-from mailnotify.db import make_engine
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
 from mailnotify.middleware import (
+    AccessLogMiddleware,
     HealthMiddleware,
-    RequestContextMiddleware,
+    RequestIdMiddleware,
     TrailingSlashMiddleware,
 )
-from mailnotify.services import Services
+from mailnotify.runtime import Runtime, build_runtime
 from mailnotify.validation import validator_map
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -59,31 +59,34 @@ def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-def _function_resolver(names: Mapping[str, str]) -> Callable[[str], Callable[..., Any]]:
+def _function_resolver(
+    names: Mapping[str, str], runtime: Runtime
+) -> Callable[[str], Callable[..., Any]]:
     def resolve(operation_id: str) -> Callable[..., Any]:
         module_name, _, function_name = names[operation_id].rpartition(".")
         function: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
-        return function
+        # Handlers take the runtime first; Connexion sees only the request's parameters.
+        return functools.partial(function, runtime)
 
     return resolve
 
 
-def _lifespan(services: Services) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+def _lifespan(runtime: Runtime) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
-        if not services.settings.embedded_worker:
+        if not runtime.settings.embedded_worker:
             yield
             return
         from mailnotify.worker import build_worker
 
-        worker = build_worker(services.settings, services.engine)
+        worker = build_worker(runtime.settings, runtime.engine)
         stop = asyncio.Event()
-        task = asyncio.create_task(worker.run(stop, services.outbox_signal))
+        task = asyncio.create_task(worker.run(stop, runtime.outbox_signal))
         try:
             yield
         finally:
             stop.set()
-            services.outbox_signal.notify()
+            runtime.outbox_signal.notify()
             await task
 
     return lifespan
@@ -93,14 +96,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     """The ASGI app for ``settings``; pass ``engine`` to share one (tests, the worker)."""
     spec = load_spec(settings)
     base_path = spec["servers"][0]["url"]
-    services = Services(
-        settings=settings,
-        engine=engine if engine is not None else make_engine(settings.database_url),
-        address_policy=AddressPolicy.from_networks(settings.allow_networks),
-        writer=ThreadPoolExecutor(
-            1 if settings.is_sqlite else 8, thread_name_prefix="mailnotify-write"
-        ),
-    )
+    runtime = build_runtime(settings, engine=engine)
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.
     middlewares = [
@@ -110,10 +106,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     connexion_speedups.install()
     app = AsyncApp(
         __name__,
-        lifespan=_lifespan(services),
+        lifespan=_lifespan(runtime),
         middlewares=middlewares,
-        resolver=Resolver(_function_resolver(handler_names(spec))),
-        validator_map=validator_map(services.address_policy),
+        resolver=Resolver(_function_resolver(handler_names(spec), runtime)),
+        security_map=security_map(runtime),
+        validator_map=validator_map(runtime.address_policy),
         swagger_ui_options=SwaggerUIOptions(
             swagger_ui_path="/ui",
             swagger_ui_config={"displayOperationId": True, "defaultModelsExpandDepth": 2},
@@ -123,16 +120,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     handle = error_handler(AllowIndex(base_path, spec["paths"]))
     for exc_type in handled_types():
         app.add_error_handler(exc_type, handle)
+    # Middleware added at one position wraps, outermost first, in the order added.
     app.add_middleware(
-        HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
+        HealthMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        database=runtime.database,
     )
+    app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if settings.access_log:
+        app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # Metrics middleware goes here, inside the request id and beside the access log.
     # After the exception middleware, so that its 404 gets the contract's error body.
     app.add_middleware(
         TrailingSlashMiddleware,
         position=MiddlewarePosition.BEFORE_SWAGGER,
         keep=(f"{base_path}/ui",),
-    )
-    app.add_middleware(
-        RequestContextMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
     )
     return app

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import functools
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any
 
-from mailnotify import crud, services
+from connexion.security import ApiKeySecurityHandler
+
+from mailnotify import crud
 from mailnotify.crud import Principal
-from mailnotify.db import looking_up
 from mailnotify.errors import forbidden
 from mailnotify.models import Role
+
+if TYPE_CHECKING:
+    from mailnotify.runtime import Runtime
 
 _PRINCIPAL = "principal"
 
 
-def authenticate(api_key: str) -> dict[str, object] | None:
-    """Connexion's ``x-apikeyInfoFunc``: token info for a live token, else None (401)."""
-    with looking_up(services.current().engine) as connection:
-        principal = crud.find_principal(session=connection, token=api_key)
+async def authenticate(runtime: Runtime, api_key: str) -> dict[str, object] | None:
+    """The spec's ``x-apikeyInfoFunc``: token info for a live token, else None (401)."""
+    principal = await runtime.database.read(
+        lambda connection: crud.find_principal(session=connection, token=api_key)
+    )
     if principal is None:
         return None
     return {"sub": principal.code, _PRINCIPAL: principal}
@@ -29,3 +36,14 @@ def authorize(token_info: Mapping[str, object], roles: Collection[Role]) -> Prin
     if principal.disabled or principal.role not in roles:
         raise forbidden()
     return principal
+
+
+def security_map(runtime: Runtime) -> dict[str, type[ApiKeySecurityHandler]]:
+    """Connexion's ``security_map``: the spec's apiKey function, given ``runtime``."""
+
+    class RuntimeApiKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any] | None:
+            function: Callable[..., Any] | None = super()._resolve_func(security_scheme)
+            return None if function is None else functools.partial(function, runtime)
+
+    return {"apiKey": RuntimeApiKeyHandler}

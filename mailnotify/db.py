@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
 _BEGIN = "mailnotify_begin"
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -75,3 +78,40 @@ def changing(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_BEGIN: "IMMEDIATE"})
         with connection.begin():
             yield connection
+
+
+class Database:
+    """The request path's gateway to the database: every read and write goes through here."""
+
+    def __init__(self, engine: Engine, *, writers: int) -> None:
+        self.engine = engine
+        # Writes may wait for a lock (another process's SQLite transaction, a PostgreSQL
+        # row lock), so they run off the event loop. One thread for SQLite, which has one
+        # writer anyway: its busy-wait sleeps would otherwise stretch the tail.
+        self._writers = ThreadPoolExecutor(writers, thread_name_prefix="mailnotify-write")
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a connection for reads."""
+        with looking_up(self.engine) as connection:
+            return work(connection)
+
+    async def change(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a Core write transaction, on the writer threads."""
+
+        def run() -> T:
+            with changing(self.engine) as connection:
+                return work(connection)
+
+        return await self._on_writer(run)
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in an ORM write transaction, on the writer threads."""
+
+        def run() -> T:
+            with writing(self.engine) as session:
+                return work(session)
+
+        return await self._on_writer(run)
+
+    async def _on_writer(self, run: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writers, run)

@@ -36,8 +36,7 @@ def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
 
 
 async def upsert_domain(
-    runtime: Runtime,
-    domain_name: str, body: Mapping[str, Any], token_info: Mapping[str, object]
+    runtime: Runtime, domain_name: str, body: Mapping[str, Any], token_info: Mapping[str, object]
 ) -> dict[str, object]:
     """PUT /platform/domains/{domain_name}."""
     authorize(token_info, PLATFORM)

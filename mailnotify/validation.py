@@ -272,20 +272,6 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
     return CollectingJSONBodyValidator
 
 
-def _coerced(param: Mapping[str, Any], value: str) -> object:
-    """A query value as its schema's type, so that ``?page=2`` is checked as an integer."""
-    # A value that does not convert stays a string, which the schema then refuses by name.
-    kind = param.get("schema", {}).get("type")
-    try:
-        if kind == "integer" and value.strip().lstrip("+-").isdigit():
-            return int(value)
-        if kind == "boolean" and value in ("true", "false"):
-            return value == "true"
-    except ValueError:
-        return value
-    return value
-
-
 def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator]:
     """A parameter validator class that reports every failing parameter by name."""
     compiled: dict[int, CompiledSchema] = {}
@@ -306,8 +292,6 @@ def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator
                         if param.get("required"):
                             errors.append(FieldError(name, "is required"))
                         continue
-                    if location == "query":
-                        value = _coerced(param, value)
                     key = id(param)
                     if key not in compiled:
                         compiled[key] = compile_schema(param.get("schema", {}), checker)

@@ -8,16 +8,15 @@ attempt runs, so no worker claims it meanwhile.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from mailnotify import events
-from mailnotify.db import changing
+from mailnotify.clock import Clock
+from mailnotify.db import Database
 from mailnotify.delivery.email import compose_test_email
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.smtp import EmailSender
@@ -37,7 +36,6 @@ from mailnotify.subscriptions import health, record
 from mailnotify.subscriptions.actions import DESTINATIONS, PING
 from mailnotify.subscriptions.secrets import SigningSecrets
 
-T = TypeVar("T")
 LIMIT = 5
 WINDOW_MS = 60_000
 # A ping's delivery stays leased this long, more than any attempt can take.
@@ -46,12 +44,6 @@ LEASE_MS = 60_000
 # at most this many, so that the check costs the same whatever the user's history.
 _RECENT = 200
 NO_SMTP = "no SMTP server is configured"
-
-
-class Writer(Protocol):
-    """Runs a write transaction off the event loop (``Services.write``)."""
-
-    def __call__(self, work: Callable[[], T], /) -> Awaitable[T]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,43 +192,37 @@ def _finish(
 
 async def send_test(
     *,
-    engine: Engine,
-    write: Writer,
+    database: Database,
     senders: Senders,
     user_id: int,
     channel: Channel,
-    clock: Callable[[], int],
+    clock: Clock,
 ) -> dict[str, object]:
     """Send a ping over ``channel`` now; the delivery with its one attempt.
 
-    ``write`` runs a write transaction off the event loop; ``clock`` is milliseconds since
-    the epoch. Raises a 422 ApiError without a destination, a 429 past the rate limit.
+    Raises a 422 ApiError without a destination, a 429 past the rate limit.
     """
-
-    def start() -> _Started:
-        with changing(engine) as connection:
-            return _start(connection, user_id, channel, clock())
-
-    started = await write(start)
+    started = await database.change(
+        lambda connection: _start(connection, user_id, channel, clock())
+    )
     started_at = datetime.now(UTC)
     began = time.monotonic()
     outcome = await _attempt(started, channel, senders)
     duration_ms = int((time.monotonic() - began) * 1000)
 
-    def finish() -> dict[str, object]:
-        with changing(engine) as connection:
-            _finish(
-                connection,
-                user_id=user_id,
-                channel=channel,
-                started=started,
-                outcome=outcome,
-                started_at=started_at,
-                duration_ms=duration_ms,
-                now_ms=clock(),
-            )
-            found = log.get_delivery(connection, user_id=user_id, public_id=started.public_id)
+    def finish(connection: Connection) -> dict[str, object]:
+        _finish(
+            connection,
+            user_id=user_id,
+            channel=channel,
+            started=started,
+            outcome=outcome,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            now_ms=clock(),
+        )
+        found = log.get_delivery(connection, user_id=user_id, public_id=started.public_id)
         assert found is not None
         return found
 
-    return await write(finish)
+    return await database.change(finish)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, Select, bindparam, select
 
 from mailnotify.events import ms_rfc3339
 from mailnotify.models import Channel, NotificationSettings, table_of
@@ -115,7 +116,16 @@ def load(connection: Connection, user_ids: Iterable[int]) -> dict[int, Subscript
     return found
 
 
+@functools.cache
+def _one() -> Select[Any]:
+    # Built once: on the request path, building a statement costs more than running it.
+    table = table_of(NotificationSettings)
+    return select(*_columns()).where(table.c.user_id == bindparam("user_id"))
+
+
 def load_one(connection: Connection, user_id: int) -> Subscription:
     """One account's subscription; a user without a settings row has the defaults."""
-    found = load(connection, (user_id,))
-    return found.get(user_id) or Subscription(user_id, SettingsValues(), None, EndpointHealth())
+    row = connection.execute(_one(), {"user_id": user_id}).mappings().first()
+    if row is None:
+        return Subscription(user_id, SettingsValues(), None, EndpointHealth())
+    return _record(row)

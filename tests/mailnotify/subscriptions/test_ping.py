@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, select, update
 
 from mailnotify.addresses import AddressPolicy
-from mailnotify.db import changing, looking_up
+from mailnotify.db import Database, changing, looking_up
 from mailnotify.delivery.smtp import EmailSender, SmtpTarget
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.errors import ApiError
@@ -23,12 +20,7 @@ from mailnotify.subscriptions.record import EndpointState
 from tests.mailnotify.subscriptions.helpers import new_user
 from tests.receivers import HTTPSServer, MapResolver, SMTPServerHandle
 
-T = TypeVar("T")
 LOOPBACK = AddressPolicy.from_networks([ipaddress.ip_network("127.0.0.0/8")])
-
-
-async def _inline(work: Callable[[], T]) -> T:
-    return await asyncio.to_thread(work)
 
 
 def _senders(server: HTTPSServer, smtp_port: int | None = None) -> ping.Senders:
@@ -56,8 +48,7 @@ async def _ping(
     engine: Engine, senders: ping.Senders, user: int, channel: Channel = Channel.webhook
 ) -> dict[str, object]:
     return await ping.send_test(
-        engine=engine,
-        write=_inline,
+        database=Database(engine, writers=1),
         senders=senders,
         user_id=user,
         channel=channel,

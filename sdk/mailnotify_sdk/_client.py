@@ -102,23 +102,28 @@ class Client:
 
         Pages are requested lazily, as the iteration reaches them.
         """
-        page = 1
-        while True:
-            found = self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
-            yield from found.resources
-            if page >= found.pagination.total_pages or not found.resources:
-                return
-            page += 1
+        operations.list_deliveries_page(1, PAGE_SIZE, filters)  # a bad filter fails here
+
+        def walk() -> Iterator[Delivery]:
+            page = 1
+            while True:
+                found = self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
+                yield from found.resources
+                if page >= found.pagination.total_pages or not found.resources:
+                    return
+                page += 1
+
+        return walk()
 
     def get_delivery(self, delivery_id: str) -> DeliveryDetail:
         """One delivery with every attempt."""
         return self._call(operations.get_delivery(delivery_id))
 
-    def redeliver(self, delivery_id: str) -> Delivery:
+    def redeliver_delivery(self, delivery_id: str) -> Delivery:
         """Send a delivery again now, to the destination saved now."""
         return self._call(operations.redeliver(delivery_id))
 
-    def send_test(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
+    def send_test_notification(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
         """Send a test ping to the saved destination; the delivery with its one attempt."""
         return self._call(operations.send_test(channel))
 
@@ -191,29 +196,34 @@ class AsyncClient:
         """The secret that signs the caller's webhooks (``whsec_...``)."""
         return await self._call(operations.get_signing_secret())
 
-    async def list_deliveries(self, **filters: Unpack[DeliveryFilters]) -> AsyncIterator[Delivery]:
+    def list_deliveries(self, **filters: Unpack[DeliveryFilters]) -> AsyncIterator[Delivery]:
         """Every delivery matching ``filters``, newest first, fetched a page at a time.
 
-        Pages are requested lazily, as the iteration reaches them.
+        Iterate with ``async for``; pages are requested lazily, as the iteration reaches them.
         """
-        page = 1
-        while True:
-            found = await self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
-            for delivery in found.resources:
-                yield delivery
-            if page >= found.pagination.total_pages or not found.resources:
-                return
-            page += 1
+        operations.list_deliveries_page(1, PAGE_SIZE, filters)  # a bad filter fails here
+
+        async def walk() -> AsyncIterator[Delivery]:
+            page = 1
+            while True:
+                found = await self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
+                for delivery in found.resources:
+                    yield delivery
+                if page >= found.pagination.total_pages or not found.resources:
+                    return
+                page += 1
+
+        return walk()
 
     async def get_delivery(self, delivery_id: str) -> DeliveryDetail:
         """One delivery with every attempt."""
         return await self._call(operations.get_delivery(delivery_id))
 
-    async def redeliver(self, delivery_id: str) -> Delivery:
+    async def redeliver_delivery(self, delivery_id: str) -> Delivery:
         """Send a delivery again now, to the destination saved now."""
         return await self._call(operations.redeliver(delivery_id))
 
-    async def send_test(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
+    async def send_test_notification(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
         """Send a test ping to the saved destination; the delivery with its one attempt."""
         return await self._call(operations.send_test(channel))
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import Connection
+
 from mailnotify import crud
 from mailnotify.auth import caller
-from mailnotify.notification_settings import SettingsValues
+from mailnotify.clock import now_ms
 from mailnotify.runtime import Runtime
+from mailnotify.subscriptions import health, record, secrets
+
+# Read-only in the resource: a body read by GET may be PUT back, and this part is ignored.
+_READ_ONLY = ("webhook_status",)
 
 
-def _resource(values: SettingsValues) -> dict[str, object]:
-    return {"resources": [values.as_dict()]}
+def _resource(connection: Connection, user_id: int) -> dict[str, object]:
+    return {"resources": [record.load_one(connection, user_id).resource()]}
 
 
 async def get_notification_settings(
@@ -19,10 +25,7 @@ async def get_notification_settings(
 ) -> dict[str, object]:
     """GET /users/me/notifications."""
     principal = caller(token_info)
-    values = await runtime.database.read(
-        lambda connection: crud.get_settings(session=connection, user_id=principal.user_id)
-    )
-    return _resource(values)
+    return await runtime.database.read(lambda connection: _resource(connection, principal.user_id))
 
 
 async def update_notification_settings(
@@ -30,12 +33,16 @@ async def update_notification_settings(
 ) -> dict[str, object]:
     """PUT /users/me/notifications."""
     principal = caller(token_info)
-    values = await runtime.database.change(
-        lambda connection: crud.update_settings(
-            session=connection, user_id=principal.user_id, changes=body
-        )
-    )
-    return _resource(values)
+    changes = {k: v for k, v in body.items() if k not in _READ_ONLY}
+
+    def update(connection: Connection) -> dict[str, object]:
+        crud.update_settings(session=connection, user_id=principal.user_id, changes=changes)
+        if "notification_url" in changes:
+            # Saving the URL, even unchanged, is how a consumer re-enables its endpoint.
+            health.made_healthy(connection, user_id=principal.user_id)
+        return _resource(connection, principal.user_id)
+
+    return await runtime.database.change(update)
 
 
 async def get_signing_secret(
@@ -43,7 +50,7 @@ async def get_signing_secret(
 ) -> dict[str, object]:
     """GET /users/me/notifications/signing-secret."""
     principal = caller(token_info)
-    secret = await runtime.database.write(
-        lambda session: crud.signing_secret(session=session, user_id=principal.user_id)
+    found = await runtime.database.change(
+        lambda connection: secrets.stored(connection, user_id=principal.user_id)
     )
-    return {"resources": [{"secret": secret}]}
+    return {"resources": [secrets.resource(found, now_ms())]}

@@ -25,6 +25,11 @@ def rfc3339(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def ms_rfc3339(ms: int | None) -> str | None:
+    """Milliseconds since the epoch as the API shows times, or None."""
+    return None if ms is None else rfc3339(datetime.fromtimestamp(ms / 1000, UTC))
+
+
 def email_overquota(
     *,
     event_id: str,

@@ -6,13 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 from mailnotify.errors import FieldError, validation_failed
+from mailnotify.subscriptions.actions import NEEDS
 
-# Each action and the destination it sends to.
-NEEDS: Mapping[str, str] = {
-    "email_overquota_callback": "notification_url",
-    "domain_create_callback": "notification_url",
-    "email_overquota_email": "notification_email",
-}
 FIELDS = (
     "notification_url",
     "email_overquota_callback",

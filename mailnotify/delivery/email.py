@@ -165,3 +165,22 @@ def compose_mailbox_warning(
         message_id=message_id,
         now=now,
     )
+
+
+def compose_test_email(
+    *, sender: str, recipient: str, message_id: str | None = None, now: datetime | None = None
+) -> EmailMessage:
+    """The test message of ``POST /users/me/notifications/test`` (CONTRACT §7)."""
+    return _message(
+        f"{SUBJECT_PREFIX} Test message",
+        [
+            "This is a test message from mailnotify: quota emails for your account can "
+            "reach this address.",
+            "You receive it because a test was requested for your account's notification "
+            "email; no mailbox crossed a threshold.",
+        ],
+        sender=sender,
+        recipient=recipient,
+        message_id=message_id,
+        now=now,
+    )

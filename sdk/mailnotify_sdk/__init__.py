@@ -14,6 +14,9 @@ from ._exceptions import (
     WebhookError,
 )
 from ._generated.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryDetail,
     Domain,
     DomainCreateEvent,
     DomainStatus,
@@ -21,12 +24,14 @@ from ._generated.models import (
     EmailOverquotaEventPayload,
     FieldError,
     NotificationSettings,
+    PingEvent,
     SigningSecret,
     Usage,
     UsageReport,
     UsageResult,
+    WebhookStatus,
 )
-from ._operations import DomainFields, NotificationSettingsFields
+from ._operations import DeliveryFilters, DomainFields, NotificationSettingsFields
 from ._transport import Retries
 from ._version import __version__
 from ._webhooks import UnknownEvent, WebhookEvent, parse_webhook, sign_webhook, verify_webhook
@@ -36,6 +41,10 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryDetail",
+    "DeliveryFilters",
     "Domain",
     "DomainCreateEvent",
     "DomainFields",
@@ -49,6 +58,7 @@ __all__ = [
     "NotificationSettings",
     "NotificationSettingsFields",
     "PermissionDeniedError",
+    "PingEvent",
     "Retries",
     "ServerError",
     "SigningSecret",
@@ -60,6 +70,7 @@ __all__ = [
     "ValidationError",
     "WebhookError",
     "WebhookEvent",
+    "WebhookStatus",
     "__version__",
     "parse_webhook",
     "sign_webhook",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 from urllib.parse import urlsplit
@@ -12,13 +12,22 @@ import httpx
 from . import _operations as operations
 from ._exceptions import InvalidArgumentError
 from ._generated.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryDetail,
     Domain,
     NotificationSettings,
     SigningSecret,
     UsageReport,
     UsageResult,
 )
-from ._operations import DomainFields, NotificationSettingsFields, Operation, result
+from ._operations import (
+    DeliveryFilters,
+    DomainFields,
+    NotificationSettingsFields,
+    Operation,
+    result,
+)
 from ._transport import Retries, as_retries, map_httpx_exceptions, send, send_async
 from ._version import __version__
 
@@ -26,6 +35,9 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2
+# The largest page the API serves: the fewest requests for a walk through every delivery.
+PAGE_SIZE = 100
+DEFAULT_OVERLAP_SECONDS = 86_400
 
 
 def _api_url(base_url: str) -> str:
@@ -101,6 +113,42 @@ class Client:
         """The secret that signs the caller's webhooks (``whsec_...``)."""
         return self._call(operations.get_signing_secret())
 
+    def list_deliveries(self, **filters: Unpack[DeliveryFilters]) -> Iterator[Delivery]:
+        """Every delivery matching ``filters``, newest first, fetched a page at a time.
+
+        Pages are requested lazily, as the iteration reaches them.
+        """
+        operations.list_deliveries_page(1, PAGE_SIZE, filters)  # a bad filter fails here
+
+        def walk() -> Iterator[Delivery]:
+            page = 1
+            while True:
+                found = self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
+                yield from found.resources
+                if page >= found.pagination.total_pages or not found.resources:
+                    return
+                page += 1
+
+        return walk()
+
+    def get_delivery(self, delivery_id: str) -> DeliveryDetail:
+        """One delivery with every attempt."""
+        return self._call(operations.get_delivery(delivery_id))
+
+    def redeliver_delivery(self, delivery_id: str) -> Delivery:
+        """Send a delivery again now, to the destination saved now."""
+        return self._call(operations.redeliver(delivery_id))
+
+    def send_test_notification(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
+        """Send a test ping to the saved destination; the delivery with its one attempt."""
+        return self._call(operations.send_test(channel))
+
+    def rotate_signing_secret(
+        self, *, previous_expires_in: int = DEFAULT_OVERLAP_SECONDS
+    ) -> SigningSecret:
+        """A new signing secret; the previous one signs too for ``previous_expires_in`` s."""
+        return self._call(operations.rotate_signing_secret(previous_expires_in))
+
     def upsert_domain(self, domain_name: str, **fields: Unpack[DomainFields]) -> Domain:
         """Create or update a domain (role ``platform``); return it as saved."""
         return self._call(operations.upsert_domain(domain_name, fields))
@@ -163,6 +211,43 @@ class AsyncClient:
     async def get_signing_secret(self) -> SigningSecret:
         """The secret that signs the caller's webhooks (``whsec_...``)."""
         return await self._call(operations.get_signing_secret())
+
+    def list_deliveries(self, **filters: Unpack[DeliveryFilters]) -> AsyncIterator[Delivery]:
+        """Every delivery matching ``filters``, newest first, fetched a page at a time.
+
+        Iterate with ``async for``; pages are requested lazily, as the iteration reaches them.
+        """
+        operations.list_deliveries_page(1, PAGE_SIZE, filters)  # a bad filter fails here
+
+        async def walk() -> AsyncIterator[Delivery]:
+            page = 1
+            while True:
+                found = await self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
+                for delivery in found.resources:
+                    yield delivery
+                if page >= found.pagination.total_pages or not found.resources:
+                    return
+                page += 1
+
+        return walk()
+
+    async def get_delivery(self, delivery_id: str) -> DeliveryDetail:
+        """One delivery with every attempt."""
+        return await self._call(operations.get_delivery(delivery_id))
+
+    async def redeliver_delivery(self, delivery_id: str) -> Delivery:
+        """Send a delivery again now, to the destination saved now."""
+        return await self._call(operations.redeliver(delivery_id))
+
+    async def send_test_notification(self, channel: DeliveryChannel = "webhook") -> DeliveryDetail:
+        """Send a test ping to the saved destination; the delivery with its one attempt."""
+        return await self._call(operations.send_test(channel))
+
+    async def rotate_signing_secret(
+        self, *, previous_expires_in: int = DEFAULT_OVERLAP_SECONDS
+    ) -> SigningSecret:
+        """A new signing secret; the previous one signs too for ``previous_expires_in`` s."""
+        return await self._call(operations.rotate_signing_secret(previous_expires_in))
 
     async def upsert_domain(self, domain_name: str, **fields: Unpack[DomainFields]) -> Domain:
         """Create or update a domain (role ``platform``); return it as saved."""

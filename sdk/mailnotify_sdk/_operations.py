@@ -11,17 +11,31 @@ reader of its success body, and a method of the same name on ``Client`` and
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
 import httpx
 
 from ._exceptions import InvalidArgumentError, MailnotifyError, api_error
+from ._generated.api.deliveries import get_delivery as _get_delivery
+from ._generated.api.deliveries import list_deliveries as _list_deliveries
+from ._generated.api.deliveries import redeliver_delivery as _redeliver
+from ._generated.api.deliveries import rotate_signing_secret as _rotate
+from ._generated.api.deliveries import send_test_notification as _send_test
 from ._generated.api.notifications import get_notification_settings as _get_settings
 from ._generated.api.notifications import get_signing_secret as _get_signing_secret
 from ._generated.api.notifications import update_notification_settings as _update_settings
 from ._generated.api.platform import report_usage as _report_usage
 from ._generated.api.platform import upsert_domain as _upsert_domain
 from ._generated.models import (
+    ActionType,
+    Delivery,
+    DeliveryChannel,
+    DeliveryDetail,
+    DeliveryDetailResponse,
+    DeliveryListResponse,
+    DeliveryResponse,
+    DeliveryStatus,
     Domain,
     DomainResponse,
     DomainStatus,
@@ -29,8 +43,10 @@ from ._generated.models import (
     NotificationSettings,
     NotificationSettingsResponse,
     NotificationSettingsUpdate,
+    NotificationTestRequest,
     SigningSecret,
     SigningSecretResponse,
+    SigningSecretRotation,
     UsageBatch,
     UsageReport,
     UsageResult,
@@ -128,6 +144,62 @@ def report_usage(reports: Sequence[UsageReport]) -> Operation[UsageResult]:
             _report_usage._get_kwargs(body=UsageBatch(reports=list(reports))),
             lambda body: UsageResultResponse.from_dict(body).resources[0],
         )
+
+
+class DeliveryFilters(TypedDict, total=False):
+    """The filters ``list_deliveries`` accepts; a test pins them to the spec."""
+
+    status: DeliveryStatus
+    action_type: ActionType
+    channel: DeliveryChannel
+    event_id: str
+    since: datetime
+    until: datetime
+
+
+def list_deliveries_page(
+    page: int, per: int, filters: Mapping[str, object]
+) -> Operation[DeliveryListResponse]:
+    """GET /users/me/notifications/deliveries: one page, with its pagination."""
+    _check(filters, DeliveryFilters, "list_deliveries")
+    return Operation(
+        _list_deliveries._get_kwargs(page=page, per=per, **filters),  # type: ignore[arg-type]
+        DeliveryListResponse.from_dict,
+    )
+
+
+def get_delivery(delivery_id: str) -> Operation[DeliveryDetail]:
+    """GET /users/me/notifications/deliveries/{delivery_id}."""
+    return Operation(
+        _get_delivery._get_kwargs(delivery_id),
+        lambda body: DeliveryDetailResponse.from_dict(body).resources[0],
+    )
+
+
+def redeliver(delivery_id: str) -> Operation[Delivery]:
+    """POST /users/me/notifications/deliveries/{delivery_id}/redeliver."""
+    return Operation(
+        _redeliver._get_kwargs(delivery_id),
+        lambda body: DeliveryResponse.from_dict(body).resources[0],
+    )
+
+
+def send_test(channel: DeliveryChannel) -> Operation[DeliveryDetail]:
+    """POST /users/me/notifications/test."""
+    body = NotificationTestRequest(channel=channel)
+    return Operation(
+        _send_test._get_kwargs(body=body),
+        lambda body: DeliveryDetailResponse.from_dict(body).resources[0],
+    )
+
+
+def rotate_signing_secret(previous_expires_in: int) -> Operation[SigningSecret]:
+    """POST /users/me/notifications/signing-secret/rotate."""
+    body = SigningSecretRotation(previous_expires_in=previous_expires_in)
+    return Operation(
+        _rotate._get_kwargs(body=body),
+        lambda body: SigningSecretResponse.from_dict(body).resources[0],
+    )
 
 
 def _settings(body: Any) -> NotificationSettings:

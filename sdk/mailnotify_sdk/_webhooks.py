@@ -8,12 +8,12 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ._exceptions import InvalidArgumentError, WebhookError
-from ._generated.models import DomainCreateEvent, EmailOverquotaEvent
+from ._generated.models import DomainCreateEvent, EmailOverquotaEvent, PingEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,25 +29,31 @@ class UnknownEvent:
     data: Mapping[str, Any]
 
 
-WebhookEvent: TypeAlias = EmailOverquotaEvent | DomainCreateEvent | UnknownEvent
+WebhookEvent: TypeAlias = EmailOverquotaEvent | DomainCreateEvent | PingEvent | UnknownEvent
 
 TOLERANCE_SECONDS = 5 * 60
 _SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix of every secret, not a secret)
 
 # action_type -> the event's model; a test checks it against every event in openapi.yaml.
-EVENTS: Mapping[str, Callable[[Mapping[str, Any]], EmailOverquotaEvent | DomainCreateEvent]] = {
+EVENTS: Mapping[
+    str, Callable[[Mapping[str, Any]], EmailOverquotaEvent | DomainCreateEvent | PingEvent]
+] = {
     "email_overquota": EmailOverquotaEvent.from_dict,
     "domain_create": DomainCreateEvent.from_dict,
+    "ping": PingEvent.from_dict,
 }
 
 
-def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str) -> WebhookEvent:
+def verify_webhook(
+    body: bytes | str, headers: Mapping[str, str], secret: str | Sequence[str]
+) -> WebhookEvent:
     """The event of a webhook request, once its Standard Webhooks signature checks out.
 
     ``body`` is the raw request body, ``headers`` its headers (any case), ``secret`` the
-    account's ``whsec_...`` signing secret. Raises ``WebhookError`` when a header is
-    missing, the timestamp is more than five minutes from now, no ``v1`` signature
-    matches, or the body is not an event. An event of an ``action_type`` this SDK does
+    account's ``whsec_...`` signing secret, or several (while a rotated secret is being
+    replaced: a signature by any one of them is accepted). Raises ``WebhookError`` when
+    a header is missing, the timestamp is more than five minutes from now, no ``v1``
+    signature matches, or the body is not an event. An event of an ``action_type`` this SDK does
     not know is an ``UnknownEvent``.
     """
     raw = _raw(body)
@@ -61,8 +67,12 @@ def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str) -
     except KeyError as exc:
         raise WebhookError(f"missing header {exc.args[0]}") from None
     _check_timestamp(timestamp, now=time.time())
-    expected = _signature(_key(secret), webhook_id, timestamp, raw)
-    if not any(hmac.compare_digest(expected, given) for given in _v1_signatures(signatures)):
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    if not secrets:
+        raise InvalidArgumentError("at least one webhook secret is needed")
+    expected = [_signature(_key(one), webhook_id, timestamp, raw) for one in secrets]
+    given = list(_v1_signatures(signatures))
+    if not any(hmac.compare_digest(e, g) for e in expected for g in given):
         raise WebhookError("no signature matches")
     return parse_webhook(raw)
 

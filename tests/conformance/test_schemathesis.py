@@ -182,3 +182,9 @@ def test_stateful(api_schema: BaseSchema, world: World) -> None:
     assert len(calls) >= MIN_STATEFUL_CALLS, len(calls)
     # The links chain settings reads and writes, and domain updates.
     assert {"GET /users/me/notifications", "PUT /users/me/notifications"} <= set(calls)
+    # And the delivery log: a list, a delivery from it, its redelivery.
+    assert {
+        "GET /users/me/notifications/deliveries",
+        "GET /users/me/notifications/deliveries/{delivery_id}",
+        "POST /users/me/notifications/deliveries/{delivery_id}/redeliver",
+    } <= set(calls), sorted(set(calls))

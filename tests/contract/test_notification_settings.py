@@ -26,6 +26,12 @@ DEFAULTS = {
     "domain_create_callback": False,
     "notification_email": None,
     "email_overquota_email": False,
+    "webhook_status": {
+        "state": "healthy",
+        "failing_since": None,
+        "disabled_at": None,
+        "last_success_at": None,
+    },
 }
 
 

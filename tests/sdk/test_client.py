@@ -27,6 +27,7 @@ from mailnotify_sdk import (
     Usage,
     UsageReport,
     ValidationError,
+    WebhookStatus,
 )
 from mailnotify_sdk._exceptions import api_error
 from sqlalchemy import Engine, text
@@ -59,6 +60,7 @@ Call = Callable[[AsyncClient, Account], Awaitable[object]]
 
 
 EARLIER = datetime(2026, 11, 24, 9, tzinfo=UTC)
+HEALTHY = WebhookStatus(state="healthy", failing_since=None, disabled_at=None, last_success_at=None)
 
 
 def usage_report(**changes: Any) -> UsageReport:
@@ -72,6 +74,34 @@ def usage_report(**changes: Any) -> UsageReport:
         messages=Usage(used=1, assigned=100),
     )
     return attrs.evolve(report, **changes)
+
+
+async def every_delivery(client: AsyncClient, **filters: Any) -> list[object]:
+    """``list_deliveries`` walked to the end, on either client (the sync one is wrapped)."""
+    found: Any = client.list_deliveries(**filters)
+    if hasattr(found, "__aiter__"):
+        return [delivery async for delivery in found]
+    return list(await found)
+
+
+async def email_ping(client: AsyncClient) -> Any:
+    """A test ping of the email channel: skipped at once without SMTP, but recorded."""
+    await client.update_notification_settings(notification_email="ops@example.com")
+    return await client.send_test_notification("email")
+
+
+async def one_delivery_then(client: AsyncClient, method: str) -> object:
+    """``method`` called on a delivery of the caller's (a test ping's)."""
+    ping = await email_ping(client)
+    result: object = await getattr(client, method)(ping.id)
+    return result
+
+
+async def too_many_tests(client: AsyncClient, _: Account) -> object:
+    """One test more than the rate limit allows."""
+    for _attempt in range(5):
+        await email_ping(client)
+    return await email_ping(client)
 
 
 # One valid call per operation (given a customer that exists), and the role allowed it.
@@ -89,6 +119,11 @@ CALLS: dict[str, tuple[str, Call]] = {
         ),
     ),
     "reportUsage": ("platform", lambda c, _: c.report_usage([usage_report()])),
+    "listDeliveries": ("customer", lambda c, _: every_delivery(c)),
+    "getDelivery": ("customer", lambda c, _: one_delivery_then(c, "get_delivery")),
+    "redeliverDelivery": ("customer", lambda c, _: one_delivery_then(c, "redeliver_delivery")),
+    "sendTestNotification": ("customer", lambda c, _: email_ping(c)),
+    "rotateSigningSecret": ("customer", lambda c, _: c.rotate_signing_secret()),
 }
 RETURNS = {
     "getNotificationSettings": "NotificationSettings",
@@ -96,6 +131,11 @@ RETURNS = {
     "getSigningSecret": "SigningSecret",
     "upsertDomain": "Domain",
     "reportUsage": "UsageResult",
+    "listDeliveries": "list",
+    "getDelivery": "DeliveryDetail",
+    "redeliverDelivery": "Delivery",
+    "sendTestNotification": "DeliveryDetail",
+    "rotateSigningSecret": "SigningSecret",
 }
 # For each operation that documents 422: an invalid call, and the fields it names.
 INVALID_CALLS: dict[str, tuple[Call, list[str]]] = {
@@ -117,6 +157,15 @@ INVALID_CALLS: dict[str, tuple[Call, list[str]]] = {
         ),
         ["reports.1.space.used"],
     ),
+    "listDeliveries": (lambda c, _: every_delivery(c, status="lost"), ["status"]),
+    "sendTestNotification": (
+        lambda c, _: c.send_test_notification("email"),
+        ["notification_email"],
+    ),
+    "rotateSigningSecret": (
+        lambda c, _: c.rotate_signing_secret(previous_expires_in=-1),
+        ["previous_expires_in"],
+    ),
 }
 # The table whose loss makes the operation fail with 500.
 TABLES: dict[str, str] = {
@@ -125,12 +174,18 @@ TABLES: dict[str, str] = {
     "getSigningSecret": "notification_settings",
     "upsertDomain": "domains",
     "reportUsage": "domains",
+    "listDeliveries": "deliveries",
+    "getDelivery": "delivery_attempts",
+    "redeliverDelivery": "delivery_attempts",
+    "sendTestNotification": "events",
+    "rotateSigningSecret": "notification_settings",
 }
 MESSAGES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
     422: "Validation failed",
+    429: "Too many requests",
     500: "Internal server error",
 }
 EXCEPTIONS: dict[int, type[APIError]] = {
@@ -138,6 +193,7 @@ EXCEPTIONS: dict[int, type[APIError]] = {
     403: PermissionDeniedError,
     404: NotFoundError,
     422: ValidationError,
+    429: APIError,
     500: ServerError,
 }
 
@@ -161,17 +217,26 @@ def test_every_operation_has_a_method_on_both_clients_and_a_call_here() -> None:
     for operation_id in operations:
         name = snake(operation_id)
         assert callable(getattr(Client, name, None)), name
-        assert inspect.iscoroutinefunction(getattr(AsyncClient, name, None)), name
+        if name not in ITERATORS:
+            assert inspect.iscoroutinefunction(getattr(AsyncClient, name, None)), name
     assert set(public_methods(Client)) - {"close"} == {snake(o) for o in operations}
     assert set(CALLS) == set(RETURNS) == set(operations)
 
 
+# Methods that return an iterator over every page (``async for`` on the async client).
+ITERATORS = {"list_deliveries"}
+
+
 def public_methods(cls: type) -> dict[str, inspect.Signature]:
-    return {
+    found = {
         name: inspect.signature(member)
         for name, member in vars(cls).items()
         if callable(member) and not name.startswith("_")
     }
+    for name in ITERATORS:
+        returns = str(found[name].return_annotation).replace("AsyncIterator", "Iterator")
+        found[name] = found[name].replace(return_annotation=returns)
+    return found
 
 
 def test_both_clients_have_the_same_methods_and_signatures() -> None:
@@ -194,6 +259,7 @@ async def test_get_returns_the_defaults_of_a_new_user(connect: Connect, customer
         domain_create_callback=False,
         notification_email=None,
         email_overquota_email=False,
+        webhook_status=HEALTHY,
     )
 
 
@@ -214,6 +280,7 @@ async def test_update_sends_only_the_given_fields(connect: Connect, customer: Ac
         domain_create_callback=True,
         notification_email="ops@example.com",
         email_overquota_email=False,
+        webhook_status=HEALTHY,
     )
     assert await client.get_notification_settings() == after
     assert await client.update_notification_settings() == after
@@ -297,6 +364,8 @@ async def test_every_documented_error_raises_its_exception(
         base_url = f"{ORIGIN}/nope"
     elif status == 422:
         call, fields = INVALID_CALLS[operation_id]
+    elif status == 429:
+        call = too_many_tests
     elif status == 500:
         with engine.begin() as connection:
             connection.execute(text(f"DROP TABLE {TABLES[operation_id]}"))

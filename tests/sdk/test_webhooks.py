@@ -40,7 +40,8 @@ def event_examples() -> dict[str, dict[str, Any]]:
     return {
         name: schema["example"]
         for name, schema in schemas.items()
-        if "action_type" in schema.get("properties", {})
+        # Webhook bodies, not the delivery log's resources, which name an action_type too.
+        if "action_type" in schema.get("properties", {}) and name.endswith("Event")
     }
 
 

@@ -1,5 +1,14 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .action_type import ActionType
+from .delivery import Delivery
+from .delivery_attempt import DeliveryAttempt
+from .delivery_channel import DeliveryChannel
+from .delivery_detail import DeliveryDetail
+from .delivery_detail_response import DeliveryDetailResponse
+from .delivery_list_response import DeliveryListResponse
+from .delivery_response import DeliveryResponse
+from .delivery_status import DeliveryStatus
 from .domain import Domain
 from .domain_create_event import DomainCreateEvent
 from .domain_create_event_action_type import DomainCreateEventActionType
@@ -14,15 +23,31 @@ from .field_error import FieldError
 from .notification_settings import NotificationSettings
 from .notification_settings_response import NotificationSettingsResponse
 from .notification_settings_update import NotificationSettingsUpdate
+from .notification_test_request import NotificationTestRequest
+from .pagination import Pagination
+from .ping_event import PingEvent
+from .ping_event_action_type import PingEventActionType
 from .signing_secret import SigningSecret
 from .signing_secret_response import SigningSecretResponse
+from .signing_secret_rotation import SigningSecretRotation
 from .usage import Usage
 from .usage_batch import UsageBatch
 from .usage_report import UsageReport
 from .usage_result import UsageResult
 from .usage_result_response import UsageResultResponse
+from .webhook_status import WebhookStatus
+from .webhook_status_state import WebhookStatusState
 
 __all__ = (
+    "ActionType",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryChannel",
+    "DeliveryDetail",
+    "DeliveryDetailResponse",
+    "DeliveryListResponse",
+    "DeliveryResponse",
+    "DeliveryStatus",
     "Domain",
     "DomainCreateEvent",
     "DomainCreateEventActionType",
@@ -37,11 +62,18 @@ __all__ = (
     "NotificationSettings",
     "NotificationSettingsResponse",
     "NotificationSettingsUpdate",
+    "NotificationTestRequest",
+    "Pagination",
+    "PingEvent",
+    "PingEventActionType",
     "SigningSecret",
     "SigningSecretResponse",
+    "SigningSecretRotation",
     "Usage",
     "UsageBatch",
     "UsageReport",
     "UsageResult",
     "UsageResultResponse",
+    "WebhookStatus",
+    "WebhookStatusState",
 )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.webhook_status import WebhookStatus
+
 
 T = TypeVar("T", bound="NotificationSettings")
 
@@ -49,6 +53,14 @@ class NotificationSettings:
             threshold, or returns below the recovery threshold. Events can refer to storage
             space or message count. Setting this to false stops only the extra customer or
             manager notification; mailbox users keep receiving their built-in quota warnings.
+        webhook_status (WebhookStatus): The health of `notification_url`, read-only. An endpoint whose webhook delivery
+            fails for good, after no success for the operator's `MAILNOTIFY_DISABLE_AFTER`
+            (default 5 days), is `disabled`: later webhooks are recorded `skipped`, and
+            `notification_email` (when set) is told. Saving `notification_url` (even the same
+            value) or a successful test ping makes it `healthy` again. The action switches
+            stay as they were set.
+             Example: {'state': 'healthy', 'failing_since': None, 'disabled_at': None, 'last_success_at':
+            '2026-11-24T10:00:00Z'}.
     """
 
     notification_url: None | str
@@ -56,6 +68,7 @@ class NotificationSettings:
     domain_create_callback: bool
     notification_email: None | str
     email_overquota_email: bool
+    webhook_status: WebhookStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +84,8 @@ class NotificationSettings:
 
         email_overquota_email = self.email_overquota_email
 
+        webhook_status = self.webhook_status.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -80,6 +95,7 @@ class NotificationSettings:
                 "domain_create_callback": domain_create_callback,
                 "notification_email": notification_email,
                 "email_overquota_email": email_overquota_email,
+                "webhook_status": webhook_status,
             }
         )
 
@@ -87,6 +103,8 @@ class NotificationSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.webhook_status import WebhookStatus  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_notification_url(data: object) -> None | str:
@@ -109,12 +127,15 @@ class NotificationSettings:
 
         email_overquota_email = d.pop("email_overquota_email")
 
+        webhook_status = WebhookStatus.from_dict(d.pop("webhook_status"))
+
         notification_settings = cls(
             notification_url=notification_url,
             email_overquota_callback=email_overquota_callback,
             domain_create_callback=domain_create_callback,
             notification_email=notification_email,
             email_overquota_email=email_overquota_email,
+            webhook_status=webhook_status,
         )
 
         notification_settings.additional_properties = d

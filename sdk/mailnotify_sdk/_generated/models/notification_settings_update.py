@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.webhook_status import WebhookStatus
+
 
 T = TypeVar("T", bound="NotificationSettingsUpdate")
 
@@ -53,6 +57,15 @@ class NotificationSettingsUpdate:
             threshold, or returns below the recovery threshold. Events can refer to storage
             space or message count. Setting this to false stops only the extra customer or
             manager notification; mailbox users keep receiving their built-in quota warnings.
+        webhook_status (WebhookStatus | Unset): The health of `notification_url`, read-only. An endpoint whose webhook
+            delivery
+            fails for good, after no success for the operator's `MAILNOTIFY_DISABLE_AFTER`
+            (default 5 days), is `disabled`: later webhooks are recorded `skipped`, and
+            `notification_email` (when set) is told. Saving `notification_url` (even the same
+            value) or a successful test ping makes it `healthy` again. The action switches
+            stay as they were set.
+             Example: {'state': 'healthy', 'failing_since': None, 'disabled_at': None, 'last_success_at':
+            '2026-11-24T10:00:00Z'}.
     """
 
     notification_url: None | str | Unset = UNSET
@@ -60,6 +73,7 @@ class NotificationSettingsUpdate:
     domain_create_callback: bool | Unset = UNSET
     notification_email: None | str | Unset = UNSET
     email_overquota_email: bool | Unset = UNSET
+    webhook_status: WebhookStatus | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         notification_url: None | str | Unset
@@ -80,6 +94,10 @@ class NotificationSettingsUpdate:
 
         email_overquota_email = self.email_overquota_email
 
+        webhook_status: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.webhook_status, Unset):
+            webhook_status = self.webhook_status.to_dict()
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -93,11 +111,15 @@ class NotificationSettingsUpdate:
             field_dict["notification_email"] = notification_email
         if email_overquota_email is not UNSET:
             field_dict["email_overquota_email"] = email_overquota_email
+        if webhook_status is not UNSET:
+            field_dict["webhook_status"] = webhook_status
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.webhook_status import WebhookStatus  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_notification_url(data: object) -> None | str | Unset:
@@ -124,12 +146,20 @@ class NotificationSettingsUpdate:
 
         email_overquota_email = d.pop("email_overquota_email", UNSET)
 
+        _webhook_status = d.pop("webhook_status", UNSET)
+        webhook_status: WebhookStatus | Unset
+        if isinstance(_webhook_status, Unset):
+            webhook_status = UNSET
+        else:
+            webhook_status = WebhookStatus.from_dict(_webhook_status)
+
         notification_settings_update = cls(
             notification_url=notification_url,
             email_overquota_callback=email_overquota_callback,
             domain_create_callback=domain_create_callback,
             notification_email=notification_email,
             email_overquota_email=email_overquota_email,
+            webhook_status=webhook_status,
         )
 
         return notification_settings_update

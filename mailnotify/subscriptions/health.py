@@ -1,0 +1,69 @@
+"""Endpoint health (CONTRACT §7): healthy, failing since a failure, disabled after too long.
+
+The request path makes an endpoint healthy again (a PUT of ``notification_url``, a
+successful test ping); the worker records successes and failures here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select, update
+
+from mailnotify.models import NotificationSettings, table_of
+from mailnotify.subscriptions.record import EndpointState
+
+
+def made_healthy(connection: Connection, *, user_id: int) -> None:
+    """The endpoint is healthy again, as if it had never failed; its last success stays."""
+    table = table_of(NotificationSettings)
+    connection.execute(
+        update(table)
+        .where(table.c.user_id == user_id)
+        .values(webhook_state=EndpointState.healthy.value, failing_since_ms=None, disabled_ms=None)
+    )
+
+
+def succeeded(connection: Connection, *, user_id: int, now_ms: int) -> None:
+    """A webhook reached the endpoint: healthy, with this as its last success."""
+    table = table_of(NotificationSettings)
+    connection.execute(
+        update(table)
+        .where(table.c.user_id == user_id)
+        .values(
+            webhook_state=EndpointState.healthy.value,
+            failing_since_ms=None,
+            disabled_ms=None,
+            last_success_ms=now_ms,
+        )
+    )
+
+
+def failed_for_good(
+    connection: Connection, *, user_id: int, now_ms: int, disable_after_ms: int
+) -> bool:
+    """A webhook's schedule is spent; True if this disabled the endpoint just now.
+
+    The endpoint is disabled when it has had no success for ``disable_after_ms``
+    (counted from its last success, or from its first failure if it never had one); until
+    then it is failing.
+    """
+    table = table_of(NotificationSettings)
+    row = connection.execute(
+        select(table.c.webhook_state, table.c.failing_since_ms, table.c.last_success_ms)
+        .where(table.c.user_id == user_id)
+        .with_for_update()
+    ).first()
+    if row is None or row.webhook_state == EndpointState.disabled.value:
+        return False
+    since = row.failing_since_ms if row.failing_since_ms is not None else now_ms
+    quiet_since = row.last_success_ms if row.last_success_ms is not None else since
+    disable = now_ms - quiet_since >= disable_after_ms
+    connection.execute(
+        update(table)
+        .where(table.c.user_id == user_id)
+        .values(
+            webhook_state=(EndpointState.disabled if disable else EndpointState.failing).value,
+            failing_since_ms=since,
+            disabled_ms=now_ms if disable else None,
+        )
+    )
+    return disable

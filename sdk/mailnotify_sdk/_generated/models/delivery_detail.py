@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.action_type import ActionType, check_action_type
+from ..models.delivery_channel import DeliveryChannel, check_delivery_channel
+from ..models.delivery_status import DeliveryStatus, check_delivery_status
+
+if TYPE_CHECKING:
+    from ..models.delivery_attempt import DeliveryAttempt
+
+
+T = TypeVar("T", bound="DeliveryDetail")
+
+
+@_attrs_define
+class DeliveryDetail:
+    """
+    Attributes:
+        id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        event_id (str): The event's id, sent as `webhook-id`. Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
+        action_type (ActionType):
+        channel (DeliveryChannel):
+        destination (None | str): The URL or address of the last attempt; null before the first.
+        status (DeliveryStatus): `pending`: waiting for its next attempt; `delivered`: a 2xx (webhook) or accepted
+            by the SMTP server (email); `failed`: every attempt of the schedule failed;
+            `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
+            SMTP server is configured).
+        attempt_count (int):
+        created_at (datetime.datetime):
+        next_attempt_at (datetime.datetime | None): When a `pending` delivery is tried next; null otherwise.
+        delivered_at (datetime.datetime | None):
+        last_attempt (DeliveryAttempt): One try of a delivery.
+        attempts (list[DeliveryAttempt]): Every attempt, oldest first.
+    """
+
+    id: str
+    event_id: str
+    action_type: ActionType
+    channel: DeliveryChannel
+    destination: None | str
+    status: DeliveryStatus
+    attempt_count: int
+    created_at: datetime.datetime
+    next_attempt_at: datetime.datetime | None
+    delivered_at: datetime.datetime | None
+    last_attempt: DeliveryAttempt
+    attempts: list[DeliveryAttempt]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        event_id = self.event_id
+
+        action_type: str = self.action_type
+
+        channel: str = self.channel
+
+        destination: None | str
+        destination = self.destination
+
+        status: str = self.status
+
+        attempt_count = self.attempt_count
+
+        created_at = self.created_at.isoformat()
+
+        next_attempt_at: None | str
+        if isinstance(self.next_attempt_at, datetime.datetime):
+            next_attempt_at = self.next_attempt_at.isoformat()
+        else:
+            next_attempt_at = self.next_attempt_at
+
+        delivered_at: None | str
+        if isinstance(self.delivered_at, datetime.datetime):
+            delivered_at = self.delivered_at.isoformat()
+        else:
+            delivered_at = self.delivered_at
+
+        last_attempt = self.last_attempt.to_dict()
+
+        attempts = []
+        for attempts_item_data in self.attempts:
+            attempts_item = attempts_item_data.to_dict()
+            attempts.append(attempts_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "event_id": event_id,
+                "action_type": action_type,
+                "channel": channel,
+                "destination": destination,
+                "status": status,
+                "attempt_count": attempt_count,
+                "created_at": created_at,
+                "next_attempt_at": next_attempt_at,
+                "delivered_at": delivered_at,
+                "last_attempt": last_attempt,
+                "attempts": attempts,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.delivery_attempt import DeliveryAttempt  # noqa: PLC0415
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        event_id = d.pop("event_id")
+
+        action_type = check_action_type(d.pop("action_type"))
+
+        channel = check_delivery_channel(d.pop("channel"))
+
+        def _parse_destination(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        destination = _parse_destination(d.pop("destination"))
+
+        status = check_delivery_status(d.pop("status"))
+
+        attempt_count = d.pop("attempt_count")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        def _parse_next_attempt_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                next_attempt_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return next_attempt_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        next_attempt_at = _parse_next_attempt_at(d.pop("next_attempt_at"))
+
+        def _parse_delivered_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                delivered_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return delivered_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        delivered_at = _parse_delivered_at(d.pop("delivered_at"))
+
+        last_attempt = DeliveryAttempt.from_dict(d.pop("last_attempt"))
+
+        attempts = []
+        _attempts = d.pop("attempts")
+        for attempts_item_data in _attempts:
+            attempts_item = DeliveryAttempt.from_dict(attempts_item_data)
+
+            attempts.append(attempts_item)
+
+        delivery_detail = cls(
+            id=id,
+            event_id=event_id,
+            action_type=action_type,
+            channel=channel,
+            destination=destination,
+            status=status,
+            attempt_count=attempt_count,
+            created_at=created_at,
+            next_attempt_at=next_attempt_at,
+            delivered_at=delivered_at,
+            last_attempt=last_attempt,
+            attempts=attempts,
+        )
+
+        delivery_detail.additional_properties = d
+        return delivery_detail
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

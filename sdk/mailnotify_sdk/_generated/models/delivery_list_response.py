@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+if TYPE_CHECKING:
+    from ..models.delivery import Delivery
+    from ..models.pagination import Pagination
+
+
+T = TypeVar("T", bound="DeliveryListResponse")
+
+
+@_attrs_define
+class DeliveryListResponse:
+    """
+    Attributes:
+        resources (list[Delivery]):
+        pagination (Pagination):
+    """
+
+    resources: list[Delivery]
+    pagination: Pagination
+
+    def to_dict(self) -> dict[str, Any]:
+        resources = []
+        for resources_item_data in self.resources:
+            resources_item = resources_item_data.to_dict()
+            resources.append(resources_item)
+
+        pagination = self.pagination.to_dict()
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "resources": resources,
+                "pagination": pagination,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.delivery import Delivery  # noqa: PLC0415
+        from ..models.pagination import Pagination  # noqa: PLC0415
+
+        d = dict(src_dict)
+        resources = []
+        _resources = d.pop("resources")
+        for resources_item_data in _resources:
+            resources_item = Delivery.from_dict(resources_item_data)
+
+            resources.append(resources_item)
+
+        pagination = Pagination.from_dict(d.pop("pagination"))
+
+        delivery_list_response = cls(
+            resources=resources,
+            pagination=pagination,
+        )
+
+        return delivery_list_response

@@ -58,6 +58,7 @@ async def upsert_domain(
 
     view, activated = await current.write(upsert)
     if activated:
+        current.metrics.raised("domain_create")
         current.outbox_signal.notify()
     return {"resources": [view]}
 
@@ -79,6 +80,8 @@ async def report_usage(
             )
 
     result = await current.write(apply)
+    current.metrics.usage(applied=result.applied, ignored=result.ignored)
+    current.metrics.raised("email_overquota", result.events)
     if result.events:
         current.outbox_signal.notify()
     return {

@@ -24,6 +24,8 @@ from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
 from mailnotify.db import make_engine
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
+from mailnotify.metrics import outbox_collector
+from mailnotify.metrics_middleware import MetricsEndpoint, RequestMetricsMiddleware
 from mailnotify.middleware import (
     HealthMiddleware,
     RequestContextMiddleware,
@@ -76,7 +78,7 @@ def _lifespan(services: Services) -> Callable[[Any], AbstractAsyncContextManager
             return
         from mailnotify.worker import build_worker
 
-        worker = build_worker(services.settings, services.engine)
+        worker = build_worker(services.settings, services.engine, metrics=services.metrics)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop, services.outbox_signal))
         try:
@@ -123,6 +125,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     handle = error_handler(AllowIndex(base_path, spec["paths"]))
     for exc_type in handled_types():
         app.add_error_handler(exc_type, handle)
+    # Added first, so that they are outermost: every answer is counted, probes included.
+    app.add_middleware(
+        RequestMetricsMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        metrics=services.metrics,
+        docs_prefix=f"{base_path}/ui",
+    )
+    app.add_middleware(
+        MetricsEndpoint,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        metrics=services.metrics,
+        outbox=outbox_collector(services.engine),
+    )
     app.add_middleware(
         HealthMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services
     )

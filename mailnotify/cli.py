@@ -47,10 +47,12 @@ def _check_delivery(settings: Settings) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from mailnotify import metrics
     from mailnotify.app import create_app
 
     _check_delivery(settings)
     logs.configure(settings.log_level)
+    metrics.join_multiprocess_dir()
     app = create_app(settings)
     # The app's objects (spec, validators, models: about 130 000) live as long as the
     # process. Left to the collector, every full pass walks them all: a 70 ms stall
@@ -119,13 +121,15 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import signal
 
+    from mailnotify import metrics
     from mailnotify.worker import build_worker
 
     _check_delivery(settings)
     logs.configure(settings.log_level)
 
     async def run(engine: Engine) -> None:
-        worker = build_worker(settings, engine)
+        metrics.join_multiprocess_dir()
+        worker = build_worker(settings, engine, metrics=metrics.Metrics())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

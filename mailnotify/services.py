@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
+from mailnotify.metrics import Metrics
 from mailnotify.quota import Thresholds
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ class Services:
     settings: Settings
     engine: Engine
     address_policy: AddressPolicy
+    metrics: Metrics = field(default_factory=Metrics)
     outbox_signal: OutboxSignal = field(default_factory=OutboxSignal)
     # Writes may wait for a lock (another process's SQLite transaction, a PostgreSQL row
     # lock), so they run off the event loop. One thread for SQLite, which has one writer

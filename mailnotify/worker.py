@@ -30,6 +30,7 @@ from mailnotify.delivery.schedule import Random, next_attempt
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.delivery.smtp import EmailSender
 from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.metrics import Metrics
 from mailnotify.models import (
     Channel,
     Delivery,
@@ -63,6 +64,7 @@ class Job:
     action_type: str
     body: str
     settings: Mapping[str, Any] | None
+    event_created: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class DeliveryWorker:
         batch: int = 256,
         concurrency: int = 64,
         lease_ms: int = LEASE_MS,
+        metrics: Metrics | None = None,
     ) -> None:
         self._engine = engine
         self._webhooks = webhooks
@@ -100,6 +103,7 @@ class DeliveryWorker:
         self._batch = batch
         self._lease_ms = lease_ms
         self._limit = asyncio.Semaphore(concurrency)
+        self._metrics = metrics
 
     def claim(self) -> list[Job]:
         """Lease up to one batch of due deliveries (a short write transaction)."""
@@ -130,6 +134,7 @@ class DeliveryWorker:
                     deliveries.c.event_id,
                     events.c.action_type,
                     events.c.body,
+                    events.c.created_at,
                 )
                 .join(events, events.c.id == deliveries.c.event_id)
                 .where(*due)
@@ -159,6 +164,7 @@ class DeliveryWorker:
                 action_type=row.action_type,
                 body=row.body,
                 settings=settings.get(row.user_id) if row.user_id else None,
+                event_created=row.created_at,
             )
             for row in rows
         ]
@@ -240,6 +246,7 @@ class DeliveryWorker:
         now = self._clock()
         moment = datetime.fromtimestamp(now / 1000, UTC)
         rows = []
+        counted: list[tuple[Job, str]] = []
         for result in results:
             outcome, job = result.outcome, result.job
             row: dict[str, object] = {
@@ -267,6 +274,7 @@ class DeliveryWorker:
                     row["status"] = DeliveryStatus.pending.value
                     row["due_ms"] = int(retry.timestamp() * 1000)
             rows.append(row)
+            counted.append((job, _outcome_label(row["status"])))
         if not rows:
             return
         with writing(self._engine) as session:
@@ -292,6 +300,9 @@ class DeliveryWorker:
                 ),
                 rows,
             )
+        if self._metrics is not None:
+            for job, label in counted:
+                self._metrics.delivery(job.channel.value, label, event_created=job.event_created)
 
     async def run_once(self) -> int:
         """Claim, send and record one batch; the number of deliveries handled."""
@@ -325,6 +336,11 @@ class DeliveryWorker:
                     await wake.wait(idle)
                 else:
                     await asyncio.sleep(idle)
+
+
+def _outcome_label(status: object) -> str:
+    # A delivery still pending after an attempt is waiting for its retry.
+    return "retry" if status == DeliveryStatus.pending.value else str(status)
 
 
 def _notice(body: Mapping[str, Any], thresholds: Thresholds) -> QuotaNotice:

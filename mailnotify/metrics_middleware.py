@@ -44,6 +44,9 @@ class RequestMetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        # Connexion's routing notes the operation in the extensions of a shallow copy of the
+        # scope: only an extensions dict that exists already is shared with this one.
+        scope.setdefault("extensions", {})
 
         async def send_noting_status(message: Message) -> None:
             nonlocal status

@@ -9,11 +9,12 @@ import pytest
 from connexion import AsyncApp
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from mailnotify.app import create_app
 from mailnotify.config import Settings
 from mailnotify.metrics import Metrics, OutboxCollector, OutboxState, samples, scrape
-from mailnotify.metrics_middleware import operation_of
+from mailnotify.metrics_middleware import RequestMetricsMiddleware, operation_of
 from tests.conftest import Account, MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
 from tests.receivers import HTTPSServer
@@ -151,3 +152,28 @@ def test_operation_labels_never_carry_the_raw_path() -> None:
     assert operation_of(routed, "/api/ui") == "upsertDomain"
     assert operation_of({"path": "/api/ui/index.html"}, "/api/ui") == "docs"
     assert operation_of({"path": "/readyz"}, "/api/ui") == "readyz"
+
+
+async def test_operation_is_seen_when_the_server_gives_the_scope_no_extensions() -> None:
+    # uvicorn's scopes have no "extensions"; Connexion's routing notes the operation in a
+    # shallow copy of the scope, which the middleware saw only when the dict was shared.
+    metrics = Metrics()
+
+    async def routed(scope: Scope, receive: Receive, send: Send) -> None:
+        copy = scope.copy()
+        routing = copy.setdefault("extensions", {}).setdefault("connexion_routing", {})
+        routing["operation_id"] = "reportUsage"
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(_message: Message) -> None:
+        return None
+
+    middleware = RequestMetricsMiddleware(routed, metrics=metrics, docs_prefix="/api/ui")
+    await middleware({"type": "http", "path": "/api/platform/usage"}, receive, send)
+    series = parse(scrape(metrics, None).decode())
+    requests = "mailnotify_http_requests_total"
+    assert value(series, requests, operation="reportUsage", status="200") == 1

@@ -160,7 +160,7 @@ async def test_operation_is_seen_when_the_server_gives_the_scope_no_extensions()
     metrics = Metrics()
 
     async def routed(scope: Scope, receive: Receive, send: Send) -> None:
-        copy = scope.copy()
+        copy = dict(scope)
         routing = copy.setdefault("extensions", {}).setdefault("connexion_routing", {})
         routing["operation_id"] = "reportUsage"
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -1,11 +1,9 @@
-"""Real ``mailnotify serve`` and ``worker`` processes on one database, a timing receiver,
-and a PostgreSQL server that a test may stop and start."""
+"""Real ``mailnotify serve`` and ``worker`` processes on one database, and a timing receiver."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import shlex
 import signal
 import socket
 import subprocess
@@ -17,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 from starlette.types import Receive, Scope, Send
 
-from tests.pg import find_bin
 from tests.receivers import Receiver
 
 MAILNOTIFY = str(Path(sys.executable).parent / "mailnotify")
@@ -170,44 +166,3 @@ def overlapping(arrivals: list[Arrival]) -> list[str]:
         if any(later.started < earlier.ended for earlier, later in itertools.pairwise(seen)):
             found.append(webhook_id)
     return found
-
-
-# --- a PostgreSQL server a test may stop --------------------------------------------------------
-
-
-class Postgres:
-    """A running server, found through its admin URL; stopped and started with pg_ctl."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        engine = create_engine(f"{admin_url}/postgres")
-        with engine.connect() as connection:
-            self.data = Path(connection.execute(text("SHOW data_directory")).scalar_one())
-        engine.dispose()
-        # The options the server was started with, so that it comes back the same.
-        words = shlex.split((self.data / "postmaster.opts").read_text())
-        options, skip = [], False
-        for word in words[1:]:
-            if skip:
-                skip = False
-            elif word == "-D":
-                skip = True
-            else:
-                options.append(word)
-        self.options = " ".join(shlex.quote(o) for o in options)
-        pg_ctl = find_bin("pg_ctl")
-        assert pg_ctl is not None
-        self.pg_ctl = pg_ctl
-
-    def _run(self, *args: str) -> None:
-        command = [self.pg_ctl, "-D", str(self.data), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True)
-
-    def stop(self) -> None:
-        """Stop at once, as a crash would (no checkpoint, connections cut)."""
-        self._run("-m", "immediate", "stop")
-
-    def start(self) -> None:
-        self._run("-o", self.options, "-l", str(self.data.parent / "log"), "-w", "start")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
+from bench.soak_procs import Postgres, create_database
 from mailnotify import crud, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.metrics import samples
@@ -25,7 +26,7 @@ from mailnotify.models import Role
 from tests.conftest import Account, MakeUser
 from tests.contract.platform_helpers import report
 from tests.pg import postgres_server
-from tests.processes.cluster import Postgres, cluster, environment, overlapping, wait_until
+from tests.processes.cluster import cluster, environment, overlapping, wait_until
 from tests.processes.conftest import TimingServer
 
 POSTGRES_ONLY = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -197,14 +198,7 @@ class Load:
 def own_postgres() -> Iterator[tuple[Postgres, str]]:
     """A PostgreSQL server of this test's own (the suite's shared one keeps running)."""
     with postgres_server() as admin_url:
-        admin = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("CREATE DATABASE faults"))
-            # The suite's servers run with synchronous_commit=off, which acknowledges commits
-            # that a crash then loses; this test is about what mailnotify acknowledges.
-            connection.execute(text("ALTER DATABASE faults SET synchronous_commit = on"))
-        admin.dispose()
-        url = f"{admin_url}/faults"
+        url = create_database(admin_url, "faults")
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()

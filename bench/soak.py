@@ -17,6 +17,7 @@ import argparse
 import os
 import platform
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -155,8 +156,10 @@ def soak(seconds: float, directory: Path, *, window: float, drain: float) -> Ver
             time.sleep(1)
             processes.start("worker-a", "worker")
 
+        trust = ssl.create_default_context(cafile=str(certificates.ca_bundle))
+
         def mode(name: str) -> None:
-            httpx.put(f"{hook_base}/mode/{name}", verify=str(certificates.ca_bundle), timeout=10)
+            httpx.put(f"{hook_base}/mode/{name}", verify=trust, timeout=10).raise_for_status()
 
         def ready() -> bool:
             try:

@@ -125,20 +125,20 @@ class Metrics:
 # --- the multiprocess directory ---------------------------------------------------------------
 
 
-def use_multiprocess_dir(path: Path | None = None) -> Path:
-    """Make this process and its children count into ``path`` (default: a new temp dir).
+def use_multiprocess_dir() -> Path | None:
+    """For a serving process about to start its children: make them all count together.
 
-    Called by a serving process before it starts its children. The files of processes
-    that are gone are removed first, so that a restart starts the counters afresh while a
-    ``mailnotify worker`` sharing the directory keeps its own.
+    When the operator set ``PROMETHEUS_MULTIPROC_DIR`` (shared with the host's workers),
+    this process joins it and None is returned. Otherwise a fresh directory is made, so
+    that nothing of an earlier run is counted; the caller removes it with
+    ``clear_multiprocess_dir`` when the children are gone.
     """
-    directory = path if path is not None else Path(tempfile.mkdtemp(prefix="mailnotify-metrics-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    remove_dead_files(directory)
+    if multiprocess_dir() is not None:
+        join_multiprocess_dir()
+        return None
+    directory = Path(tempfile.mkdtemp(prefix="mailnotify-metrics-"))
     os.environ[ENV] = str(directory)
-    # prometheus-client picks its value class when it is first imported; pick it again now
-    # that the directory is set, whatever was imported before.
-    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    _pick_value_class()
     return directory
 
 
@@ -147,30 +147,21 @@ def join_multiprocess_dir() -> Path | None:
 
     For processes that share a directory they did not make: a ``serve`` and the
     ``mailnotify worker``s of one host, so that one scrape of ``serve`` shows them all.
+    The files of processes that are gone are kept: their counts stay in the sums, which
+    would otherwise drop and look like a counter reset to Prometheus. Empty the directory
+    when the host's processes start together (a tmpfs, or a step before they start).
     """
     directory = multiprocess_dir()
-    return None if directory is None else use_multiprocess_dir(directory)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        _pick_value_class()
+    return directory
 
 
-def remove_dead_files(directory: Path) -> int:
-    """Delete the value files of processes that no longer run; how many were deleted."""
-    removed = 0
-    for file in directory.glob("*.db"):
-        pid = file.stem.rpartition("_")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            file.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _pick_value_class() -> None:
+    # prometheus-client picks its value class when it is first imported; pick it again now
+    # that the directory is set, whatever was imported before.
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 def multiprocess_dir() -> Path | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from connexion import AsyncApp
@@ -13,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mailnotify.app import create_app
 from mailnotify.config import Settings
-from mailnotify.metrics import Metrics, OutboxCollector, OutboxState, samples, scrape
+from mailnotify.metrics import ENV, Metrics, OutboxCollector, OutboxState, samples, scrape
 from mailnotify.metrics_middleware import RequestMetricsMiddleware, operation_of
 from tests.conftest import Account, MakeUser
 from tests.contract.platform_helpers import post_usage, put_domain, report
@@ -177,3 +181,55 @@ async def test_operation_is_seen_when_the_server_gives_the_scope_no_extensions()
     series = parse(scrape(metrics, None).decode())
     requests = "mailnotify_http_requests_total"
     assert value(series, requests, operation="reportUsage", status="200") == 1
+
+
+# Multiprocess mode changes prometheus-client's state for the whole process: these tests run
+# their processes as subprocesses, so that nothing leaks into the rest of the suite.
+_COUNT_ONE = """
+from mailnotify.metrics import Metrics, join_multiprocess_dir
+join_multiprocess_dir()
+Metrics().delivery("webhook", "delivered")
+"""
+_SCRAPE = """
+from mailnotify.metrics import Metrics, join_multiprocess_dir, scrape
+join_multiprocess_dir()
+print(scrape(Metrics(), None).decode())
+"""
+_SERVE_WITH_A_CHILD = """
+import os, subprocess, sys
+from mailnotify.metrics import Metrics, clear_multiprocess_dir, scrape, use_multiprocess_dir
+directory = use_multiprocess_dir()
+assert directory is not None and not list(directory.iterdir())
+subprocess.run([sys.executable, "-c", sys.argv[1]], check=True)
+subprocess.run([sys.executable, "-c", sys.argv[1]], check=True)
+print(scrape(Metrics(), None).decode())
+clear_multiprocess_dir(directory)
+assert not directory.exists()
+"""
+
+
+def _python(code: str, *args: str, directory: Path | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    if directory is not None:
+        env[ENV] = str(directory)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_process_that_joins_keeps_the_counts_of_processes_that_are_gone(
+    tmp_path: Path,
+) -> None:
+    # A restarted worker used to delete a killed one's files: the sums dropped, which
+    # Prometheus reads as a counter reset.
+    _python(_COUNT_ONE, directory=tmp_path)
+    _python(_COUNT_ONE, directory=tmp_path)
+    series = parse(_python(_SCRAPE, directory=tmp_path))
+    assert value(series, DELIVERED, **WEBHOOK_OK) == 2
+
+
+def test_a_serving_process_gives_its_children_a_fresh_directory() -> None:
+    series = parse(_python(_SERVE_WITH_A_CHILD, _COUNT_ONE))
+    assert value(series, DELIVERED, **WEBHOOK_OK) == 2

@@ -16,7 +16,7 @@ import httpx
 # Each mailbox walks normal -> warning -> critical -> normal: three events in a lap of
 # eight reports, the others holding a level (as most real reports do).
 PERCENTS = (50, 60, 90, 92, 97, 97, 40, 10)
-BATCH = 50
+BATCH = 20
 # Relative weights of the operations a load thread picks from.
 WEIGHTS = {
     "getNotificationSettings": 4,
@@ -53,7 +53,7 @@ class Load:
 
     world: World
     threads: int = 4
-    pause: float = 0.02
+    pause: float = 0.05
     calls: list[Call] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     _domains: int = 0

@@ -67,6 +67,15 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _outside(calls: list[Call], windows: list[tuple[float, float]]) -> list[Call]:
+    """The calls that overlap none of ``windows`` (epoch seconds)."""
+    return [
+        c
+        for c in calls
+        if not any(lo <= c.started + c.seconds and c.started <= hi for lo, hi in windows)
+    ]
+
+
 def judge(evidence: Evidence) -> Verdict:
     """The verdict on ``evidence``."""
     verdict = Verdict(evidence)
@@ -102,24 +111,19 @@ def judge(evidence: Evidence) -> Verdict:
             ", ".join(f"{k}: {v:,}" for k, v in sorted(evidence.statuses.items())),
         )
     )
+    windows = [
+        (f.began, f.ended + GRACE_SECONDS) for f in evidence.faults if DATABASE_FAULT in f.name
+    ]
     errors = [c for c in evidence.calls if c.status == 500]
     verdict.checks.append(
         Check(
             "no request was answered 500",
             not errors,
-            f"{len(errors)} answers 500"
-            + (f" (first at +{errors[0].started - evidence.began:.1f} s)" if errors else ""),
+            f"{len(errors)} answers 500, {len(_outside(errors, windows))} outside the outage",
         )
     )
-    windows = [
-        (f.began, f.ended + GRACE_SECONDS) for f in evidence.faults if DATABASE_FAULT in f.name
-    ]
     unavailable = [c for c in evidence.calls if c.status == 503]
-    stray = [
-        c
-        for c in unavailable
-        if not any(lo <= c.started + c.seconds and c.started <= hi for lo, hi in windows)
-    ]
+    stray = _outside(unavailable, windows)
     verdict.checks.append(
         Check(
             "503 only while the database was down",

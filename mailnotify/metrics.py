@@ -91,11 +91,23 @@ class Metrics:
             ("action_type",),
             registry=self.registry,
         )
+        self._per_request: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
 
     def request(self, operation: str, status: int, seconds: float) -> None:
         """One answered request."""
-        self.requests.labels(operation, str(status)).inc()
-        self.request_seconds.labels(operation).observe(seconds)
+        key = (operation, status)
+        children = self._per_request.get(key)
+        if children is None:
+            # labels() costs as much as the inc and observe together; the label values
+            # are few (operation ids, statuses), so their series are kept at hand.
+            children = (
+                self.requests.labels(operation, str(status)),
+                self.request_seconds.labels(operation),
+            )
+            self._per_request[key] = children
+        count, duration = children
+        count.inc()
+        duration.observe(seconds)
 
     def usage(self, *, applied: int, ignored: int) -> None:
         """One accepted usage batch."""

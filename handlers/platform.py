@@ -54,6 +54,7 @@ async def upsert_domain(
 
     view, activated = await runtime.database.write(upsert)
     if activated:
+        runtime.metrics.raised("domain_create")
         runtime.outbox_signal.notify()
     return {"resources": [view]}
 
@@ -70,6 +71,8 @@ async def report_usage(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, o
         )
 
     result = await runtime.database.write(apply)
+    runtime.metrics.usage(applied=result.applied, ignored=result.ignored)
+    runtime.metrics.raised("email_overquota", result.events)
     if result.events:
         runtime.outbox_signal.notify()
     return {

@@ -26,6 +26,8 @@ from mailnotify.auth import roles_by_operation, security_map
 from mailnotify.config import Settings, load_settings
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
 from mailnotify.json_writer import OrjsonJsonifier
+from mailnotify.metrics import outbox_collector
+from mailnotify.metrics_middleware import MetricsEndpoint, RequestMetricsMiddleware
 from mailnotify.middleware import (
     AccessLogMiddleware,
     HealthMiddleware,
@@ -140,7 +142,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     handle = error_handler(AllowIndex(api_path, spec["paths"]))
     for exc_type in handled_types():
         app.add_error_handler(exc_type, handle)
-    # Middleware added at one position wraps, outermost first, in the order added.
+    # Added first, so that they are outermost: every answer is counted, probes included.
+    app.add_middleware(
+        RequestMetricsMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        metrics=runtime.metrics,
+        docs_prefix=f"{api_path}/ui",
+    )
+    app.add_middleware(
+        MetricsEndpoint,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        metrics=runtime.metrics,
+        outbox=outbox_collector(runtime.engine),
+    )
     app.add_middleware(
         HealthMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
@@ -149,7 +163,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    # Metrics middleware goes here, inside the request id and beside the access log.
     # After the exception middleware, so that its 404 gets the contract's error body.
     app.add_middleware(
         TrailingSlashMiddleware,

@@ -102,9 +102,11 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     _check_delivery(settings)
     logs.configure(settings.log_level)
+    from mailnotify import metrics
     from mailnotify.outbox.build import build_worker
 
     async def run(engine: Engine) -> None:
+        metrics.join_multiprocess_dir()
         worker = build_worker(settings, engine)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

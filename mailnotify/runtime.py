@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from mailnotify.addresses import AddressPolicy
 from mailnotify.config import Settings
 from mailnotify.db import Database, make_engine
+from mailnotify.metrics import Metrics
 from mailnotify.outbox.wake import OutboxSignal
 from mailnotify.quota import Thresholds
 
@@ -23,6 +24,7 @@ class Runtime:
     address_policy: AddressPolicy
     thresholds: Thresholds
     outbox_signal: OutboxSignal
+    metrics: Metrics
 
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
@@ -42,4 +44,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         address_policy=AddressPolicy.from_networks(settings.allow_networks),
         thresholds=Thresholds.from_settings(settings),
         outbox_signal=OutboxSignal(),
+        metrics=Metrics(),
     )

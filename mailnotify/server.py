@@ -18,7 +18,7 @@ import threading
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from mailnotify import http_limits, logs
+from mailnotify import http_limits, logs, metrics
 from mailnotify.config import Settings
 
 FACTORY = "mailnotify.app:app_from_environment"
@@ -61,11 +61,14 @@ def uvicorn_config(settings: Settings, *, host: str, port: int, workers: int) ->
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
     """Serve until SIGTERM or SIGINT; the exit status."""
     if workers == 1:
+        metrics.join_multiprocess_dir()
         server = uvicorn.Server(uvicorn_config(settings, host=host, port=port, workers=1))
         server.run()
         return 0 if server.started else STARTUP_FAILURE
     # The children read their settings from the environment: none of them delivers.
     os.environ["MAILNOTIFY_EMBEDDED_WORKER"] = "false"
+    # Before the children start, so that they (and the worker) count into one directory.
+    made = metrics.use_multiprocess_dir()
     config = uvicorn_config(settings, host=host, port=port, workers=workers)
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     watcher = None
@@ -80,6 +83,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
         supervisor.should_exit.set()
         if watcher is not None:
             watcher.join()
+        if made is not None:
+            metrics.clear_multiprocess_dir(made)
     return 0
 
 

@@ -18,13 +18,13 @@ another attempt on the retry schedule.
 
 from __future__ import annotations
 
-import smtplib
 import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
+import aiosmtplib
 import httpcore
 import httpx
 
@@ -62,7 +62,7 @@ class DeliveryError(Exception):
 _K = ErrorKind
 
 # Looked up along the raised type's MRO, so the most specific entry wins. A test walks httpx,
-# httpcore and smtplib and requires every exception class they export to be a key here.
+# httpcore and aiosmtplib and requires every exception class they export to be a key here.
 FOREIGN: dict[type[BaseException], ErrorKind] = {
     # httpx: raised by the client itself (URL parsing, stream misuse) or by its transports.
     httpx.HTTPError: _K.PROTOCOL,
@@ -109,17 +109,22 @@ FOREIGN: dict[type[BaseException], ErrorKind] = {
     httpcore.ProtocolError: _K.PROTOCOL,
     httpcore.RemoteProtocolError: _K.PROTOCOL,
     httpcore.LocalProtocolError: _K.CLIENT,
-    # smtplib: replies carry a code, which decides temporary (4xx) or permanent (5xx).
-    smtplib.SMTPException: _K.PROTOCOL,
-    smtplib.SMTPNotSupportedError: _K.PROTOCOL,
-    smtplib.SMTPServerDisconnected: _K.CONNECT,
-    smtplib.SMTPResponseException: _K.REJECTED,
-    smtplib.SMTPSenderRefused: _K.REJECTED,
-    smtplib.SMTPRecipientsRefused: _K.REJECTED,
-    smtplib.SMTPDataError: _K.REJECTED,
-    smtplib.SMTPConnectError: _K.REJECTED,
-    smtplib.SMTPHeloError: _K.REJECTED,
-    smtplib.SMTPAuthenticationError: _K.REJECTED,
+    # aiosmtplib: replies carry a code, which decides temporary (4xx) or permanent (5xx).
+    aiosmtplib.SMTPException: _K.PROTOCOL,
+    aiosmtplib.SMTPNotSupported: _K.PROTOCOL,
+    aiosmtplib.SMTPServerDisconnected: _K.CONNECT,
+    aiosmtplib.SMTPConnectError: _K.CONNECT,
+    aiosmtplib.SMTPTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPConnectTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPReadTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPResponseException: _K.REJECTED,
+    aiosmtplib.SMTPConnectResponseError: _K.REJECTED,
+    aiosmtplib.SMTPHeloError: _K.REJECTED,
+    aiosmtplib.SMTPDataError: _K.REJECTED,
+    aiosmtplib.SMTPAuthenticationError: _K.REJECTED,
+    aiosmtplib.SMTPSenderRefused: _K.REJECTED,
+    aiosmtplib.SMTPRecipientRefused: _K.REJECTED,
+    aiosmtplib.SMTPRecipientsRefused: _K.REJECTED,
     # The standard library, below both clients.
     socket.gaierror: _K.DNS,
     ssl.SSLError: _K.TLS,
@@ -153,11 +158,11 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _reply_code(exc: BaseException) -> int | None:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         # One temporary refusal is reason enough to try again.
-        codes = [code for code, _ in exc.recipients.values()]
+        codes = [refusal.code for refusal in exc.recipients]
         return min(codes) if codes else None
     return None
 
@@ -168,8 +173,8 @@ def translate(exc: BaseException) -> DeliveryError | None:
     if kind is None:
         return None
     if kind is ErrorKind.CONNECT:
-        # httpcore wraps handshake and lookup failures in ConnectError, smtplib turns a
-        # timeout into SMTPServerDisconnected; the chain of causes tells what happened.
+        # httpcore and aiosmtplib wrap handshake and lookup failures in their connect errors;
+        # the chain of causes tells what happened.
         kind = next(
             (k for cause in _causes(exc) for t, k in _REFINED if isinstance(cause, t)), kind
         )

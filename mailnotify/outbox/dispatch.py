@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from mailnotify.delivery.email import QuotaNotice, compose_mailbox_warning, compose_quota_email
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
@@ -40,6 +41,21 @@ class Dispatcher:
     def __init__(self, senders: Senders, thresholds: Thresholds) -> None:
         self._senders = senders
         self._thresholds = thresholds
+
+    def destination(self, job: Job) -> str | None:
+        """Whom sending ``job`` would occupy (a webhook host, or the SMTP server), if anyone."""
+        if job.user_disabled:
+            return None
+        if job.channel is Channel.webhook:
+            url = (job.settings or {}).get("notification_url")
+            if not isinstance(url, str):
+                return None
+            try:
+                host = urlsplit(url).hostname
+            except ValueError:
+                host = None
+            return f"webhook {host or url}"
+        return "smtp" if self._senders.emails is not None else None
 
     async def dispatch(self, job: Job) -> Outcome | Skipped:
         """Send ``job``, unless its recipient's settings say not to."""

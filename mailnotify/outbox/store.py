@@ -1,4 +1,4 @@
-"""The only code that writes deliveries once they are queued: claim, record.
+"""The only code that writes deliveries once they are queued: claim, record, requeue.
 
 A claim is a lease: the row gets ``lease_until_ms`` and one more attempt in a committed
 transaction before anything is sent, so a worker killed mid-batch loses nothing (the
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, update
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
@@ -49,6 +49,10 @@ class Store:
         self._clock = clock
         self._lease_ms = lease_ms
         self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
+
+    def now(self) -> int:
+        """The store's clock, in epoch milliseconds."""
+        return self._clock()
 
     @property
     def lease_ms(self) -> int:
@@ -120,13 +124,68 @@ class Store:
             for row in rows
         ]
 
-    def record(self, results: Sequence[Result]) -> None:
-        """Write the outcomes; a row whose lease was taken over meanwhile is left alone."""
+    def next_due(self) -> int | None:
+        """When the earliest delivery nobody holds is due (epoch ms), or None: one cheap read."""
+        table = table_of(Delivery)
+        now = self._clock()
+        # In due order along the (status, due_ms) index: the first row not leased ends it.
+        query = (
+            select(table.c.due_ms)
+            .where(
+                table.c.status == DeliveryStatus.pending.value,
+                or_(table.c.lease_until_ms.is_(None), table.c.lease_until_ms < now),
+            )
+            .order_by(table.c.due_ms)
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            due = connection.execute(query).scalar()
+        return None if due is None else int(due)
+
+    def requeue(self, jobs: Sequence[Job], *, delay_ms: int) -> None:
+        """Give claimed jobs back unsent: the lease ends, the attempt does not count.
+
+        They become due again after ``delay_ms`` at the earliest, so that the next claim
+        takes other deliveries first.
+        """
+        if not jobs:
+            return
+        table = table_of(Delivery)
+        due = self._clock() + delay_ms
+        rows = [{"b_id": job.delivery_id, "b_lease": job.lease_until_ms} for job in jobs]
+        with writing(self._engine) as session:
+            session.connection().execute(
+                update(table)
+                .where(
+                    and_(
+                        table.c.id == bindparam("b_id"),
+                        table.c.lease_until_ms == bindparam("b_lease"),
+                    )
+                )
+                .values(
+                    lease_until_ms=None,
+                    attempts=table.c.attempts - 1,
+                    due_ms=case((table.c.due_ms < due, due), else_=table.c.due_ms),
+                ),
+                rows,
+            )
+
+    def record(self, results: Sequence[Result]) -> int | None:
+        """Write the outcomes; a row whose lease was taken over meanwhile is left alone.
+
+        Returns when the earliest retry among them is due (epoch ms), or None.
+        """
         table = table_of(Delivery)
         now = self._clock()
         rows = [row for result in results if (row := self._safe_row(result, now)) is not None]
         if not rows:
-            return
+            return None
+        retries = [
+            due
+            for row in rows
+            if row["status"] == DeliveryStatus.pending.value
+            and isinstance(due := row["due_ms"], int)
+        ]
         with writing(self._engine) as session:
             session.connection().execute(
                 update(table)
@@ -139,6 +198,7 @@ class Store:
                 .values({k: bindparam(k) for k in _RECORDED}),
                 rows,
             )
+        return min(retries, default=None)
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
         """The row of ``result``; one row that cannot be made is that job's failed attempt."""

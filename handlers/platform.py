@@ -8,14 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from mailnotify import intake, services
-from mailnotify.auth import authorize
+from mailnotify import intake
 from mailnotify.clock import now_ms
-from mailnotify.db import writing
 from mailnotify.events import rfc3339
-from mailnotify.models import Domain, DomainStatus, Role, User
-
-PLATFORM = frozenset({Role.platform})
+from mailnotify.models import Domain, DomainStatus, User
+from mailnotify.runtime import Runtime
 
 
 def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
@@ -36,51 +33,45 @@ def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
 
 
 async def upsert_domain(
-    domain_name: str, body: Mapping[str, Any], token_info: Mapping[str, object]
+    runtime: Runtime,
+    domain_name: str,
+    body: Mapping[str, Any],
 ) -> dict[str, object]:
     """PUT /platform/domains/{domain_name}."""
-    authorize(token_info, PLATFORM)
-    current = services.current()
 
-    def upsert() -> tuple[dict[str, object], bool]:
-        with writing(current.engine) as session:
-            domain, activated = intake.upsert_domain(
-                session=session,
-                name=domain_name,
-                customer_code=body["customer_code"],
-                manager_code=body.get("manager_code"),
-                postmaster_code=body["postmaster_code"],
-                postmaster_token=body.get("postmaster_token"),
-                status=DomainStatus(body["status"]),
-                now_ms=now_ms(),
-            )
-            return _domain_view(session, domain), activated
+    def upsert(session: Session) -> tuple[dict[str, object], bool]:
+        domain, activated = intake.upsert_domain(
+            session=session,
+            name=domain_name,
+            customer_code=body["customer_code"],
+            manager_code=body.get("manager_code"),
+            postmaster_code=body["postmaster_code"],
+            postmaster_token=body.get("postmaster_token"),
+            status=DomainStatus(body["status"]),
+            now_ms=now_ms(),
+        )
+        return _domain_view(session, domain), activated
 
-    view, activated = await current.write(upsert)
+    view, activated = await runtime.database.write(upsert)
     if activated:
-        current.outbox_signal.notify()
+        runtime.outbox_signal.notify()
     return {"resources": [view]}
 
 
-async def report_usage(
-    body: Mapping[str, Any], token_info: Mapping[str, object]
-) -> dict[str, object]:
+async def report_usage(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, object]:
     """POST /platform/usage."""
-    authorize(token_info, PLATFORM)
-    current = services.current()
 
-    def apply() -> intake.UsageResult:
-        with writing(current.engine) as session:
-            return intake.apply_usage(
-                session=session,
-                reports=body["reports"],
-                thresholds=current.thresholds,
-                now_ms=now_ms(),
-            )
+    def apply(session: Session) -> intake.UsageResult:
+        return intake.apply_usage(
+            session=session,
+            reports=body["reports"],
+            thresholds=runtime.thresholds,
+            now_ms=now_ms(),
+        )
 
-    result = await current.write(apply)
+    result = await runtime.database.write(apply)
     if result.events:
-        current.outbox_signal.notify()
+        runtime.outbox_signal.notify()
     return {
         "resources": [
             {"applied": result.applied, "ignored": result.ignored, "events": result.events}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -42,27 +41,12 @@ def _check_delivery(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from mailnotify.app import create_app
-
     _check_delivery(settings)
+    # Before uvicorn and the app are imported: their import-time warnings become JSON.
     logs.configure(settings.log_level)
-    app = create_app(settings)
-    # The app's objects (spec, validators, models: about 130 000) live as long as the
-    # process. Left to the collector, every full pass walks them all: a 70 ms stall
-    # that shows at p99. Frozen, a full pass walks only what requests left behind.
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        proxy_headers=False,
-        server_header=False,
-    )
-    return 0
+    from mailnotify.server import serve
+
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
@@ -116,10 +100,9 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import signal
 
-    from mailnotify.outbox.build import build_worker
-
     _check_delivery(settings)
     logs.configure(settings.log_level)
+    from mailnotify.outbox.build import build_worker
 
     async def run(engine: Engine) -> None:
         worker = build_worker(settings, engine)
@@ -185,6 +168,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     top = argparse.ArgumentParser(prog="mailnotify", description=__doc__)
@@ -193,6 +183,13 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API, the docs and the delivery worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes on the port (with N > 1, one more runs the delivery worker)",
+    )
     serve.set_defaults(run=_serve)
 
     commands.add_parser("worker", help="run the delivery worker alone").set_defaults(run=_worker)

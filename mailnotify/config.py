@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
 from typing import Self
 
@@ -12,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+# A wheel carries the spec inside the package (setup.py copies it at build time); a
+# checkout, installed editable or not, has only the top-level file.
+CHECKOUT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
 class ConfigError(Exception):
@@ -39,7 +42,21 @@ class Settings(BaseSettings):
     # A claimed delivery is someone else's to retry only after this; it must outlast the
     # 10 s send timeout, or a slow send could be repeated in parallel.
     worker_lease_seconds: int = Field(default=60, ge=11)
-    spec_path: Path = SPEC_PATH
+    spec_path: Path = Field(default_factory=lambda: default_spec_path())
+
+    # The HTTP edge of `serve` (mailnotify.server, mailnotify.http_limits), per process.
+    http_max_header_bytes: int = Field(default=64 * 1024, ge=1024)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
+    http_backlog: int = Field(default=2048, ge=1)
+    # How long SIGTERM waits for in-flight requests before closing them; the lifespan
+    # (the embedded worker's drain) follows, within the 15 s a stop may take.
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0, le=14)
+    # The request path and the database (issue 7): how long a request waits for the
+    # database (connecting, a pooled connection, a statement, a lock) before it is
+    # answered 503; and the cost bounds of request validation.
+    database_timeout: float = Field(default=5.0, gt=0, le=300)
 
     @field_validator("webhook_allow_cidrs")
     @classmethod
@@ -76,6 +93,12 @@ class Settings(BaseSettings):
 def variable(name: str) -> str:
     """The environment variable that sets the field ``name``."""
     return f"MAILNOTIFY_{name.upper()}"
+
+
+def default_spec_path() -> Path:
+    """The packaged ``openapi.yaml``, else the checkout's."""
+    packaged = files("mailnotify") / "openapi.yaml"
+    return Path(str(packaged)) if packaged.is_file() else CHECKOUT_SPEC_PATH
 
 
 def _split(value: str) -> list[str]:

@@ -1,25 +1,53 @@
-"""Engines and transactions for SQLite (embedded, WAL) and PostgreSQL."""
+"""Engines, transactions, and the request path's gateway to the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+import math
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
 _BEGIN = "mailnotify_begin"
+T = TypeVar("T")
+logger = logging.getLogger("mailnotify.db")
+
+# libpq's smallest useful connect timeout is 2 s.
+_MIN_CONNECT_TIMEOUT = 2
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and explicit transaction control."""
+def make_engine(url: str, *, timeout: float | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and explicit transaction control.
+
+    With ``timeout`` (seconds), PostgreSQL connections, pool checkouts, statements and
+    lock waits give up after it; without, only connecting does (bulk work may be long).
+    """
     if not url.startswith("sqlite"):
+        connect_timeout = max(_MIN_CONNECT_TIMEOUT, math.ceil(timeout or 10))
+        connect_args: dict[str, Any] = {"connect_timeout": connect_timeout}
+        pool_args: dict[str, Any] = {}
+        if timeout is not None:
+            limit = int(timeout * 1000)
+            connect_args["options"] = f"-c statement_timeout={limit} -c lock_timeout={limit}"
+            pool_args["pool_timeout"] = timeout
         # hide_parameters: a failed statement's error message must not carry its values
         # (tokens, signing secrets) into the logs.
         return create_engine(
-            url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+            url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args=connect_args,
+            **pool_args,
         )
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
@@ -75,3 +103,133 @@ def changing(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_BEGIN: "IMMEDIATE"})
         with connection.begin():
             yield connection
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer within the request path's deadline."""
+
+
+# SQLite reports a missing table and a locked or unreadable file alike as
+# OperationalError; its result codes tell them apart.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached (not that a query is wrong)."""
+    if isinstance(error, DatabaseUnavailable | exc.TimeoutError | exc.DisconnectionError):
+        return True  # our deadline, a pool checkout, a failed ping
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.Error):
+        name = str(getattr(error.orig, "sqlite_errorname", ""))
+        return name.startswith(_SQLITE_UNAVAILABLE)
+    # psycopg: connection failures, and statement or lock timeouts (QueryCanceled).
+    return isinstance(error, exc.OperationalError | exc.InterfaceError)
+
+
+class Outage:
+    """Logs one line when the database goes away and one when it returns, with a count."""
+
+    def __init__(self) -> None:
+        self._since: float | None = None
+        self._failures = 0
+
+    @property
+    def down(self) -> bool:
+        """Whether the last call failed because the database was unavailable."""
+        return self._since is not None
+
+    def failed(self, error: BaseException) -> None:
+        """A call failed because the database was unavailable."""
+        self._failures += 1
+        if self._since is None:
+            self._since = time.monotonic()
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            logger.error("database unavailable", extra={"reason": reason[:200]})
+
+    def succeeded(self) -> None:
+        """A call reached the database."""
+        if self._since is None:
+            return
+        logger.warning(
+            "database available again",
+            extra={
+                "failed_calls": self._failures,
+                "down_seconds": round(time.monotonic() - self._since, 3),
+            },
+        )
+        self._since = None
+        self._failures = 0
+
+
+class Database:
+    """The request path's gateway: every read and write runs on a thread, with a deadline.
+
+    The event loop never waits on the database: a hung server costs a request its
+    deadline (then 503), never the other requests. A call abandoned at its deadline
+    before it began never begins.
+    """
+
+    def __init__(self, engine: Engine, *, writers: int, readers: int, timeout: float) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self.outage = Outage()
+        # Writes may wait for a lock (another process's SQLite transaction, a PostgreSQL
+        # row lock). One writer thread for SQLite, which has one writer anyway: its
+        # busy-wait sleeps would otherwise stretch the tail.
+        self._writers = ThreadPoolExecutor(writers, thread_name_prefix="mailnotify-write")
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="mailnotify-read")
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a connection for reads."""
+
+        def run() -> T:
+            with looking_up(self.engine) as connection:
+                return work(connection)
+
+        return await self._call(self._readers, run)
+
+    async def change(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a Core write transaction, on the writer threads."""
+
+        def run() -> T:
+            with changing(self.engine) as connection:
+                return work(connection)
+
+        return await self._call(self._writers, run)
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in an ORM write transaction, on the writer threads."""
+
+        def run() -> T:
+            with writing(self.engine) as session:
+                return work(session)
+
+        return await self._call(self._writers, run)
+
+    async def _call(self, threads: ThreadPoolExecutor, run: Callable[[], T]) -> T:
+        abandoned = False
+
+        def guarded() -> T:
+            if abandoned:
+                raise DatabaseUnavailable("abandoned before it began")
+            return run()
+
+        future = asyncio.get_running_loop().run_in_executor(threads, guarded)
+        try:
+            result = await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            abandoned = True
+            error = DatabaseUnavailable(f"no answer within {self.timeout:g} s")
+            self.outage.failed(error)
+            raise error from None
+        except Exception as error:
+            if database_unavailable(error):
+                self.outage.failed(error)
+            else:  # the database answered; the work itself refused (a 422, say)
+                self.outage.succeeded()
+            raise
+        self.outage.succeeded()
+        return result

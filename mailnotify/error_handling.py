@@ -6,15 +6,18 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-import orjson
 from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from mailnotify.db import database_unavailable
 from mailnotify.errors import MESSAGES, ApiError, FieldError
+from mailnotify.json_writer import dumps
 
 logger = logging.getLogger("mailnotify.errors")
 
+# How long a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 5
 _METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
 
@@ -42,6 +45,9 @@ def translate(exc: Exception, *, path: str, allow: AllowIndex) -> ApiError:
     """Map any exception to the API's error; the only place that knows foreign types."""
     if isinstance(exc, ApiError):
         return exc
+    if database_unavailable(exc):
+        # The gateway logs the outage once; a traceback per request would flood the log.
+        return ApiError(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, UnsupportedMediaTypeProblem):
         return ApiError(415, (FieldError("body", "must be application/json"),))
     status = exc.status_code if isinstance(exc, HTTPException | ProblemException) else 500
@@ -64,7 +70,7 @@ def render(error: ApiError) -> ConnexionResponse:
         status_code=error.status,
         mimetype="application/json",
         content_type="application/json",
-        body=orjson.dumps(error.body()),
+        body=dumps(error.body()),
         headers=dict(error.headers),
     )
 

@@ -12,7 +12,9 @@ MESSAGES: Mapping[int, str] = {
     405: "Method not allowed",
     415: "Unsupported media type",
     422: "Validation failed",
+    429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 

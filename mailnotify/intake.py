@@ -34,6 +34,9 @@ from mailnotify.outbox.writer import Outbox
 from mailnotify.quota import Crossing, Level, Metric, Thresholds, step
 
 _CHUNK = 500
+# How far ahead of the server's clock a report's ``observed_at`` may be (clock skew).
+FUTURE_TOLERANCE_MINUTES = 5
+_FUTURE = f"must not be more than {FUTURE_TOLERANCE_MINUTES} minutes ahead of the server's clock"
 # Mailboxes are looked up by primary key in chunks this large: a usage batch is up to
 # 10 000 reports, and each query costs more than its parameters.
 _BOX_CHUNK = 2500
@@ -113,14 +116,28 @@ class UnknownUserCode(LookupError):
     """A customer or manager code that names no such user."""
 
 
-def _user_id(session: Session, code: str, role: Role) -> int | None:
+def _assignable(
+    session: Session, field: str, code: str, role: Role, errors: list[FieldError]
+) -> int | None:
+    """The id of the enabled user ``code`` with ``role``; else None, and why in ``errors``."""
     users = table_of(User)
     row = (
         session.connection()
-        .execute(select(users.c.id).where(users.c.code == code, users.c.role == role.value))
+        .execute(
+            select(users.c.id, users.c.disabled).where(
+                users.c.code == code, users.c.role == role.value
+            )
+        )
         .first()
     )
-    return None if row is None else int(row[0])
+    if row is None:
+        errors.append(FieldError(field, f"is not a known {role.value}"))
+        return None
+    if row[1]:
+        # A disabled user is notified of nothing; a domain assigned now would wait for it.
+        errors.append(FieldError(field, f"is a disabled {role.value}"))
+        return None
+    return int(row[0])
 
 
 def upsert_domain(
@@ -135,13 +152,11 @@ def upsert_domain(
     now_ms: int,
 ) -> tuple[Domain, bool]:
     """Create or update a domain; the domain and whether this raised ``domain_create``."""
-    customer_id = _user_id(session, customer_code, Role.customer)
-    manager_id = None if manager_code is None else _user_id(session, manager_code, Role.manager)
-    errors = []
-    if customer_id is None:
-        errors.append(FieldError("customer_code", "is not a known customer"))
-    if manager_code is not None and manager_id is None:
-        errors.append(FieldError("manager_code", "is not a known manager"))
+    errors: list[FieldError] = []
+    customer_id = _assignable(session, "customer_code", customer_code, Role.customer, errors)
+    manager_id = None
+    if manager_code is not None:
+        manager_id = _assignable(session, "manager_code", manager_code, Role.manager, errors)
     if errors or customer_id is None:
         raise validation_failed(errors)
     if session.connection().dialect.name == "postgresql":
@@ -283,23 +298,25 @@ def apply_usage(
     latest: dict[str, Mapping[str, Any]] = {}
     errors: list[FieldError] = []
     applied = ignored = 0
+    # A report from the future would make every later real one look older, forever.
+    horizon = now_ms * 1000 + FUTURE_TOLERANCE_MINUTES * 60_000_000
     for index, report in enumerate(reports):
         domain = report["domain_name"].lower()
         address = report["email_address"]
         suffix = suffixes.get(domain)
         if suffix is None:
             errors.append(FieldError(f"reports.{index}.domain_name", "is not a known domain"))
-            continue
-        if not address.lower().endswith(suffix):
+        elif not address.lower().endswith(suffix):
             errors.append(
                 FieldError(f"reports.{index}.email_address", "must be an address of domain_name")
             )
-            continue
+        observed = parse_timestamp(report["observed_at"])
+        if observed > horizon:
+            errors.append(FieldError(f"reports.{index}.observed_at", _FUTURE))
         if errors:
             # The batch is refused; what remains is only checked.
             continue
         code = report["email_code"]
-        observed = parse_timestamp(report["observed_at"])
         state = states.get(code)
         if state is None:
             space_level = messages_level = _NORMAL

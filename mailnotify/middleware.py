@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, JSON access logs, services binding and health probes."""
+"""ASGI middleware, one concern each: request ids, access logs, health probes, slashes."""
 
 from __future__ import annotations
 
@@ -13,15 +13,21 @@ import orjson
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailnotify import services as services_module
+from mailnotify.db import Database, database_unavailable
 from mailnotify.errors import not_found
-from mailnotify.services import Services
 
 access_logger = logging.getLogger("mailnotify.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Where the request id waits for the middleware inside (Starlette's ``request.state``).
+_STATE_KEY = "request_id"
 
 
-def _request_id(scope: Scope) -> str:
+def request_id_of(scope: Scope) -> str:
+    """The id ``RequestIdMiddleware`` gave this request ("" outside of it)."""
+    return str(scope.get("state", {}).get(_STATE_KEY, ""))
+
+
+def _incoming_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate = str(value.decode("latin-1"))
@@ -31,45 +37,60 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestContextMiddleware:
-    """Bind the app's services, tag each request with an id, log it when it ends."""
+class RequestIdMiddleware:
+    """Tag each request with an id (the caller's, if sane) and echo it in ``X-Request-Id``."""
 
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.services = services
-        self.log = services.settings.access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        services_module.bind(self.services)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = _incoming_id(scope)
+        scope.setdefault("state", {})[_STATE_KEY] = request_id
         header = (b"x-request-id", request_id.encode())
-        started = time.perf_counter()
-        status = 500
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
+        await self.app(scope, receive, send_with_id)
+
+
+class AccessLogMiddleware:
+    """One JSON log line per request, with its id, status and duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_noting_status)
         finally:
-            if self.log:
-                access_logger.info(
-                    "request",
-                    extra={
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                    },
-                )
+            access_logger.info(
+                "request",
+                extra={
+                    "request_id": request_id_of(scope),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
 
 
 class TrailingSlashMiddleware:
@@ -95,9 +116,9 @@ class TrailingSlashMiddleware:
 class HealthMiddleware:
     """``/healthz`` (the process answers) and ``/readyz`` (the database answers)."""
 
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp, *, database: Database) -> None:
         self.app = app
-        self.services = services
+        self.database = database
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path") if scope["type"] == "http" else None
@@ -105,10 +126,11 @@ class HealthMiddleware:
             await _json(send, 200, {"status": "ok"})
         elif path == "/readyz":
             try:
-                with self.services.engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-            except Exception:
-                logging.getLogger("mailnotify.health").exception("database unreachable")
+                await self.database.read(lambda connection: connection.execute(text("SELECT 1")))
+            except Exception as error:
+                # The gateway logs outages once; anything else is a defect worth a trace.
+                if not database_unavailable(error):
+                    logging.getLogger("mailnotify.health").exception("readiness check failed")
                 await _json(send, 503, {"status": "unavailable"})
             else:
                 await _json(send, 200, {"status": "ready"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import secrets
+import time
 from datetime import UTC, datetime
 from typing import cast
 
@@ -22,6 +24,10 @@ def utcnow() -> datetime:
 
 def _timestamp(*, nullable: bool = False) -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def _big(*, nullable: bool = False) -> Column[int]:
+    return Column(BigInteger, nullable=nullable)
 
 
 class Role(enum.StrEnum):
@@ -72,6 +78,15 @@ class NotificationSettings(SQLModel, table=True):
     email_overquota_email: bool = False
     signing_secret: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    # The secret a rotation replaced: webhooks are signed with both until it expires.
+    previous_signing_secret: str | None = Field(default=None, max_length=64)
+    previous_secret_expires_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+    webhook_state: str = Field(
+        default="healthy", max_length=16, sa_column_kwargs={"server_default": "healthy"}
+    )
+    failing_since_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+    disabled_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+    last_success_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
 
 
 class DomainStatus(enum.StrEnum):
@@ -80,10 +95,6 @@ class DomainStatus(enum.StrEnum):
     pending = "pending"
     active = "active"
     disabled = "disabled"
-
-
-def _big(*, nullable: bool = False) -> Column[int]:
-    return Column(BigInteger, nullable=nullable)
 
 
 class Domain(SQLModel, table=True):
@@ -150,12 +161,18 @@ class Channel(enum.StrEnum):
     mailbox_email = "mailbox_email"
 
 
+def new_delivery_id() -> str:
+    """A delivery's public id: time first, so inserts append to its index; then random."""
+    return "dlv_" + format(time.time_ns() // 1000, "013x") + secrets.token_urlsafe(16)
+
+
 class Delivery(SQLModel, table=True):
     """One event to one recipient over one channel: the outbox row the worker sends."""
 
     __tablename__ = "deliveries"
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_delivery_id, max_length=40)
     event_id: str = Field(foreign_key="events.id", index=True, max_length=40)
     user_id: int | None = Field(default=None, foreign_key="users.id")
     channel: str = Field(max_length=16)
@@ -167,7 +184,33 @@ class Delivery(SQLModel, table=True):
     lease_until_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
     delivered_ms: int | None = Field(default=None, sa_column=_big(nullable=True))
+    # The URL or address used by the last attempt (null for a delivery not tried yet).
+    destination: str | None = Field(default=None, max_length=2048)
+    created_ms: int = Field(sa_column=_big())
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try of a delivery, as its consumer sees it in the delivery log."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="deliveries.id")
+    number: int
+    started_at: datetime = Field(sa_column=_timestamp())
+    duration_ms: int
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=200)
+    response_excerpt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 Index("ix_users_customer_id", User.customer_id)  # type: ignore[arg-type]
 Index("ix_deliveries_due", Delivery.status, Delivery.due_ms)  # type: ignore[arg-type]
+Index("ix_deliveries_public_id", Delivery.public_id, unique=True)
+# A user's delivery log, newest first: the same cost on any page, whatever the table's size.
+Index("ix_deliveries_user_id_id", Delivery.user_id, Delivery.id)  # type: ignore[arg-type]
+Index(
+    "ix_delivery_attempts_delivery_id_number",
+    DeliveryAttempt.delivery_id,  # type: ignore[arg-type]
+    DeliveryAttempt.number,  # type: ignore[arg-type]
+)

@@ -6,11 +6,14 @@ validators on every request; these collect all errors and compile each schema on
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -126,16 +129,42 @@ def _describe(error: ValidationError) -> list[FieldError]:
     return [FieldError(field, described.get(str(kind), "is not valid"))]
 
 
-def collect_errors(validator: Validator, instance: Any) -> list[FieldError]:
-    """Every failing field of ``instance``, one description each, in document order."""
+# At most this many failing fields are listed; one more entry says how many more.
+MAX_ERRORS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Overflow:
+    """Where collecting stopped: the error past the cap and its fields not listed."""
+
+    error: ValidationError
+    unlisted: int
+
+
+def collect_errors(
+    validator: Validator, instance: Any, *, limit: int | None = None
+) -> tuple[list[FieldError], _Overflow | None]:
+    """Failing fields of ``instance``, one description each, in document order.
+
+    With ``limit``, collecting stops at the first error that would list more fields.
+    """
     best: dict[str, tuple[int, FieldError]] = {}
     for error in validator.iter_errors(instance):
         rank = _PRIORITY.get(str(error.validator), 4)
-        for found in _describe(error):
-            held = best.get(found.field)
+        found = _describe(error)
+        new = [f for f in dict.fromkeys(f.field for f in found) if f not in best]
+        if limit is not None and len(best) + len(new) > limit:
+            room = limit - len(best)
+            for item in found:
+                if item.field in new[:room]:
+                    best[item.field] = (rank, item)
+            listed = [item for _, item in best.values()]
+            return listed, _Overflow(error, len(new) - room)
+        for item in found:
+            held = best.get(item.field)
             if held is None or rank < held[0]:
-                best[found.field] = (rank, found)
-    return [found for _, found in best.values()]
+                best[item.field] = (rank, item)
+    return [item for _, item in best.values()], None
 
 
 @functools.lru_cache(maxsize=256)
@@ -165,21 +194,84 @@ class CompiledSchema:
     """
 
     def __init__(self, schema: dict[str, Any], checker: FormatChecker) -> None:
+        self._checker = checker
         self._slow: Validator = _RequestValidator(schema, format_checker=checker)
-        formats = {name: _conforms(checker, name) for name in checker.checkers}
+        self._formats = {name: _conforms(checker, name) for name in checker.checkers}
+        self._items: dict[int, Callable[[Any], bool]] = {}
         self._fast: Any = None
         try:
             self._fast = jsonschema_rs.Draft4Validator(
-                schema, formats=formats, validate_formats=True
+                schema, formats=self._formats, validate_formats=True
             )
         except (ValueError, TypeError):  # a schema it cannot compile: Python alone
             self._fast = None
 
     def errors(self, instance: Any) -> list[FieldError]:
-        """Every failing field of ``instance``; empty when it is valid."""
+        """The failing fields of ``instance`` (the first ``MAX_ERRORS``, then how many
+        more); empty when it is valid."""
         if self._fast is not None and self._fast.is_valid(instance):
             return []
-        return collect_errors(self._slow, instance)
+        listed, overflow = collect_errors(self._slow, instance, limit=MAX_ERRORS)
+        if overflow is not None:
+            listed.append(self._more(instance, overflow))
+        return listed
+
+    def _more(self, instance: Any, overflow: _Overflow) -> FieldError:
+        # Listing every failure of a huge body would cost seconds (the Python validator
+        # takes about as long per item as the request's whole budget); the fast check
+        # says yes or no per item of the array being walked, which is cheap to count.
+        found = _array_being_walked(self._slow.schema, instance, overflow.error)
+        if found is None:
+            more = overflow.unlisted
+            return FieldError("body", f"has at least {more} more failing fields, not listed")
+        where, items, index, item_schema = found
+        check = self._item_checker(item_schema)
+        # The item where collecting stopped has failures not listed, so it counts too.
+        failing = 1 + sum(1 for item in items[index + 1 :] if not check(item))
+        return FieldError(where or "body", f"has {failing} more failing items, not listed")
+
+    def _item_checker(self, schema: dict[str, Any]) -> Callable[[Any], bool]:
+        key = id(schema)
+        if key not in self._items:
+            try:
+                fast = jsonschema_rs.Draft4Validator(
+                    schema, formats=self._formats, validate_formats=True
+                )
+                self._items[key] = fast.is_valid
+            except (ValueError, TypeError):
+                slow = _RequestValidator(schema, format_checker=self._checker)
+                self._items[key] = slow.is_valid
+        return self._items[key]
+
+
+def _array_being_walked(
+    schema: Any, instance: Any, error: ValidationError
+) -> tuple[str, list[Any], int, dict[str, Any]] | None:
+    """The innermost array (its path, items, the failing index, the item schema) that
+    ``error`` lies in, following the schema through ``properties`` and ``items``."""
+    found = None
+    keywords = list(error.absolute_schema_path)
+    places = list(error.absolute_path)
+    here: list[object] = []
+    node, value = schema, instance
+    while keywords:
+        keyword = keywords.pop(0)
+        if keyword == "properties" and keywords and places and isinstance(node, dict):
+            name = keywords.pop(0)
+            if places[0] != name or not isinstance(value, dict):
+                break
+            node, value = node["properties"][name], value[places.pop(0)]
+            here.append(name)
+        elif keyword == "items" and places and isinstance(node, dict) and isinstance(value, list):
+            index = places.pop(0)
+            if not isinstance(index, int) or not isinstance(node["items"], dict):
+                break
+            found = (_path(here), value, index, node["items"])
+            node, value = node["items"], value[index]
+            here.append(index)
+        else:
+            break
+    return found
 
 
 def component_schema(spec: Mapping[str, Any], name: str, checker: FormatChecker) -> CompiledSchema:
@@ -209,15 +301,86 @@ def compile_schema(schema: dict[str, Any], checker: FormatChecker) -> CompiledSc
 
 # A full usage batch of 10 000 reports is about 3 MB.
 MAX_BODY = 16 * 2**20
+# Every JSON value but the first follows a ",", ":" or "[" (counted inside strings too,
+# which only overestimates): a bound on what parsing a body may build, checked before
+# parsing. The largest valid body (a usage batch) counts about 210 000.
+MAX_VALUES = 500_000
+# Bodies larger than this are parsed and validated off the event loop.
+_INLINE_BODY = 64 * 2**10
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = "must not contain a lone surrogate (invalid Unicode)"
 
 
 def _body_error(description: str) -> Exception:
     return validation_failed([FieldError("body", description)])
 
 
+def _value_bound(raw: bytes) -> int:
+    return 1 + raw.count(b",") + raw.count(b":") + raw.count(b"[")
+
+
+def _clean(text: str) -> str | None:
+    """``text`` with each lone surrogate replaced, or None when it has none."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return None
+
+
+def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) -> Any:
+    """A copy of ``value`` where every lone surrogate (which ``\\ud800`` escapes make and
+    no encoder takes) is replaced, and each string or key holding one named in ``found``."""
+    if isinstance(value, str):
+        cleaned = _clean(value)
+        if cleaned is None:
+            return value
+        found.append(FieldError(where or "body", _LONE_SURROGATE))
+        return cleaned
+    if isinstance(value, list):
+        return [
+            _without_lone_surrogates(item, _join(where, str(i)), found)
+            for i, item in enumerate(value)
+        ]
+    if isinstance(value, dict):
+        copy: dict[str, Any] = {}
+        for key, item in value.items():
+            cleaned = _clean(key)
+            name = key if cleaned is None else cleaned
+            if cleaned is not None:
+                found.append(FieldError(_join(where, name), _LONE_SURROGATE))
+            copy[name] = _without_lone_surrogates(item, _join(where, name), found)
+        return copy
+    return value
+
+
+def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
+    """The JSON value of ``raw`` and its lone-surrogate failures; a 422 if it is no JSON.
+
+    Its cost is bounded before anything is built: at most ``MAX_VALUES`` values.
+    """
+    if _value_bound(raw) > MAX_VALUES:
+        raise _body_error(f"must hold at most {MAX_VALUES} JSON values")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _body_error("must be UTF-8 encoded") from None
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise _body_error("must be valid JSON") from None
+    found: list[FieldError] = []
+    if _ESCAPED_SURROGATE.search(text):
+        body = _without_lone_surrogates(body, "", found)
+    return body, found
+
+
 def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyValidator]:
     """A JSON body validator class bound to the server's format rules."""
     compiled: dict[int, CompiledSchema] = {}
+    # Large bodies are checked one at a time, on a thread: their cost is bounded, and
+    # other requests (health probes included) go on meanwhile.
+    threads = ThreadPoolExecutor(1, thread_name_prefix="mailnotify-validate")
 
     class CollectingJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
         def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
@@ -248,26 +411,23 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             if not any(name == b"content-type" for name, _ in scope["headers"]):
                 # Connexion would guess JSON and then hand the handler raw bytes.
                 raise ApiError(415, (FieldError("body", "must be application/json"),))
-            self._validate(self._decode(raw))
+            if len(raw) > _INLINE_BODY:
+                await asyncio.get_running_loop().run_in_executor(threads, self._check, raw)
+            else:
+                self._check(raw)
             return self._insert_messages(receive, messages=messages), scope
 
-        @staticmethod
-        def _decode(raw: bytes) -> object:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _body_error("must be UTF-8 encoded") from None
-            try:
-                return json.loads(text)
-            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-                raise _body_error("must be valid JSON") from None
-
-        def _validate(self, body: object) -> None:
+        def _check(self, raw: bytes) -> None:
+            body, errors = parse_body(raw)
             if not isinstance(body, dict):
                 raise _body_error("must be a JSON object")
-            errors = self._compiled.errors(body)
-            if errors:
-                raise validation_failed(errors)
+            found = self._compiled.errors(body)
+            if len(found) <= MAX_ERRORS:
+                # One description per field: the schema's, where it has one.
+                named = {error.field for error in found}
+                found += [error for error in errors if error.field not in named]
+            if found:
+                raise validation_failed(found)
 
     return CollectingJSONBodyValidator
 

@@ -9,11 +9,21 @@ from typing import Any
 from sqlmodel import Session
 
 from mailnotify.bulk import bind, insert_many
-from mailnotify.models import Channel, Delivery, Event, table_of
+from mailnotify.models import Channel, Delivery, Event, new_delivery_id, table_of
 from mailnotify.outbox.wake import notify_in
 
 _EVENT_COLUMNS = ("id", "action_type", "domain_name", "created_at", "body")
-_DELIVERY_COLUMNS = ("event_id", "user_id", "channel", "recipient", "status", "attempts", "due_ms")
+_DELIVERY_COLUMNS = (
+    "public_id",
+    "event_id",
+    "user_id",
+    "channel",
+    "recipient",
+    "status",
+    "attempts",
+    "due_ms",
+    "created_ms",
+)
 
 
 class Outbox:
@@ -38,7 +48,17 @@ class Outbox:
         self.events.append((event_id, action_type, domain_name, body.decode()))
         for user_id, channel, address in recipients:
             self.deliveries.append(
-                (event_id, user_id, channel.value, address, "pending", 0, self.now_ms)
+                (
+                    new_delivery_id(),
+                    event_id,
+                    user_id,
+                    channel.value,
+                    address,
+                    "pending",
+                    0,
+                    self.now_ms,
+                    self.now_ms,
+                )
             )
 
     def write(self, session: Session) -> None:

@@ -4,6 +4,7 @@ from ._client import AsyncClient, Client
 from ._exceptions import (
     APIError,
     AuthenticationError,
+    InvalidArgumentError,
     MailnotifyError,
     NotFoundError,
     PermissionDeniedError,
@@ -28,7 +29,7 @@ from ._generated.models import (
 from ._operations import DomainFields, NotificationSettingsFields
 from ._transport import Retries
 from ._version import __version__
-from ._webhooks import WebhookEvent, parse_webhook, sign_webhook, verify_webhook
+from ._webhooks import UnknownEvent, WebhookEvent, parse_webhook, sign_webhook, verify_webhook
 
 __all__ = [
     "APIError",
@@ -42,6 +43,7 @@ __all__ = [
     "EmailOverquotaEvent",
     "EmailOverquotaEventPayload",
     "FieldError",
+    "InvalidArgumentError",
     "MailnotifyError",
     "NotFoundError",
     "NotificationSettings",
@@ -51,6 +53,7 @@ __all__ = [
     "ServerError",
     "SigningSecret",
     "TransportError",
+    "UnknownEvent",
     "Usage",
     "UsageReport",
     "UsageResult",

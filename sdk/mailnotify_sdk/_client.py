@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import _operations as operations
+from ._exceptions import InvalidArgumentError
 from ._generated.models import (
     Domain,
     NotificationSettings,
@@ -28,26 +29,41 @@ DEFAULT_RETRIES = 2
 
 
 def _api_url(base_url: str) -> str:
+    """The API's root for ``base_url``: the origin plus ``/api``, which may be given too."""
     try:
         url = urlsplit(base_url)
         valid = url.scheme in ("http", "https") and bool(url.hostname)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         valid = False
     if not valid:
-        raise ValueError(f"base_url must be an origin like https://api.example.com: {base_url!r}")
-    return base_url.rstrip("/") + "/api"
+        raise InvalidArgumentError(
+            "base_url must be the server's origin, like https://api.example.com "
+            f"(the SDK adds /api): {base_url!r}"
+        )
+    root = base_url.rstrip("/")
+    return root if root.endswith("/api") else root + "/api"
 
 
 def _headers(token: str) -> dict[str, str]:
+    if not isinstance(token, str) or not token.isascii() or not token.isprintable():
+        raise InvalidArgumentError("token must be the API token, a str of printable ASCII")
     return {"X-Api-Token": token, "User-Agent": f"mailnotify-sdk-python/{__version__}"}
+
+
+def _timeout(timeout: float | httpx.Timeout) -> float | httpx.Timeout:
+    numeric = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if isinstance(timeout, httpx.Timeout) or (numeric and timeout > 0):
+        return timeout
+    raise InvalidArgumentError(f"timeout must be seconds above 0 or an httpx.Timeout: {timeout!r}")
 
 
 class Client:
     """A client for the mailnotify API.
 
     ``base_url`` is the server's origin (``https://api.example.com``); the SDK adds
-    ``/api``. ``timeout`` is in seconds, or an ``httpx.Timeout``. ``retries`` is the
-    number of retries of idempotent calls, or a ``Retries``; 0 turns them off.
+    ``/api``, unless ``base_url`` already ends in it. ``timeout`` is in seconds, or an
+    ``httpx.Timeout``. ``retries`` is the number of retries of idempotent calls, or a
+    ``Retries``; 0 turns them off.
     ``transport`` replaces httpx's network transport, to call an app in-process.
     Use it as a context manager, or call ``close()``.
     """
@@ -62,10 +78,10 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._retries = as_retries(retries)
-        api_url = _api_url(base_url)
+        api_url, headers = _api_url(base_url), _headers(token)
         with map_httpx_exceptions():
             self._http = httpx.Client(
-                base_url=api_url, headers=_headers(token), timeout=timeout, transport=transport
+                base_url=api_url, headers=headers, timeout=_timeout(timeout), transport=transport
             )
 
     def get_notification_settings(self) -> NotificationSettings:
@@ -125,10 +141,10 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._retries = as_retries(retries)
-        api_url = _api_url(base_url)
+        api_url, headers = _api_url(base_url), _headers(token)
         with map_httpx_exceptions():
             self._http = httpx.AsyncClient(
-                base_url=api_url, headers=_headers(token), timeout=timeout, transport=transport
+                base_url=api_url, headers=headers, timeout=_timeout(timeout), transport=transport
             )
 
     async def get_notification_settings(self) -> NotificationSettings:

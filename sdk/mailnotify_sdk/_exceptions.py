@@ -3,6 +3,7 @@
 The hierarchy:
 
     MailnotifyError
+    ├── InvalidArgumentError        a bad argument, found before sending (also a ValueError)
     ├── TransportError              network failure, timeout
     ├── APIError                    status_code, message, errors, request_id
     │   ├── AuthenticationError     401
@@ -10,7 +11,7 @@ The hierarchy:
     │   ├── NotFoundError           404
     │   ├── ValidationError         422
     │   └── ServerError             5xx
-    └── WebhookError                a webhook not validly signed, or not a known event
+    └── WebhookError                a webhook not validly signed, or not an event
 
 Any other error status (405, 415, 429 after retries, ...) raises ``APIError`` itself.
 """
@@ -26,6 +27,10 @@ from ._generated.models.field_error import FieldError
 
 class MailnotifyError(Exception):
     """Base class of every exception the SDK raises."""
+
+
+class InvalidArgumentError(MailnotifyError, ValueError):
+    """An argument the SDK cannot send: unknown, missing, of the wrong type or value."""
 
 
 class TransportError(MailnotifyError):
@@ -79,7 +84,7 @@ class ServerError(APIError):
 
 
 class WebhookError(MailnotifyError):
-    """A webhook request that is not validly signed, or whose body is not a known event."""
+    """A webhook request that is not validly signed, or whose body is not an event."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

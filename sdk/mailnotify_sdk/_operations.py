@@ -8,13 +8,14 @@ reader of its success body, and a method of the same name on ``Client`` and
 # No ``from __future__ import annotations`` here: TypedDict only sees ``NotRequired``
 # in evaluated annotations.
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
 import httpx
 
-from ._exceptions import MailnotifyError, api_error
+from ._exceptions import InvalidArgumentError, MailnotifyError, api_error
 from ._generated.api.notifications import get_notification_settings as _get_settings
 from ._generated.api.notifications import get_signing_secret as _get_signing_secret
 from ._generated.api.notifications import update_notification_settings as _update_settings
@@ -67,6 +68,21 @@ class Operation(Generic[T]):
     read: Callable[[Any], T]
 
 
+# What the generated models raise for a value they cannot take.
+_MODEL_ERRORS = (TypeError, ValueError, KeyError, AttributeError)
+
+
+@contextmanager
+def arguments(method: str) -> Iterator[None]:
+    """Turn a failure to build ``method``'s request into an ``InvalidArgumentError``."""
+    try:
+        yield
+    except InvalidArgumentError:
+        raise
+    except _MODEL_ERRORS as exc:
+        raise InvalidArgumentError(f"{method}(): {exc}") from exc
+
+
 def get_notification_settings() -> Operation[NotificationSettings]:
     """GET /users/me/notifications."""
     return Operation(_get_settings._get_kwargs(), _settings)
@@ -74,9 +90,10 @@ def get_notification_settings() -> Operation[NotificationSettings]:
 
 def update_notification_settings(fields: Mapping[str, object]) -> Operation[NotificationSettings]:
     """PUT /users/me/notifications with exactly the given fields."""
-    _check(fields, NotificationSettingsFields, "update_notification_settings")
-    body = NotificationSettingsUpdate.from_dict(fields)
-    return Operation(_update_settings._get_kwargs(body=body), _settings)
+    with arguments("update_notification_settings"):
+        _check(fields, NotificationSettingsFields, "update_notification_settings")
+        body = NotificationSettingsUpdate.from_dict(fields)
+        return Operation(_update_settings._get_kwargs(body=body), _settings)
 
 
 def get_signing_secret() -> Operation[SigningSecret]:
@@ -89,20 +106,28 @@ def get_signing_secret() -> Operation[SigningSecret]:
 
 def upsert_domain(domain_name: str, fields: Mapping[str, object]) -> Operation[Domain]:
     """PUT /platform/domains/{domain_name} with exactly the given fields."""
-    _check(fields, DomainFields, "upsert_domain")
-    body = DomainUpsert.from_dict(fields)
-    return Operation(
-        _upsert_domain._get_kwargs(domain_name, body=body),
-        lambda body: DomainResponse.from_dict(body).resources[0],
-    )
+    with arguments("upsert_domain"):
+        if not isinstance(domain_name, str):
+            raise TypeError(f"domain_name must be a str, not {type(domain_name).__name__}")
+        _check(fields, DomainFields, "upsert_domain")
+        body = DomainUpsert.from_dict(fields)
+        return Operation(
+            _upsert_domain._get_kwargs(domain_name, body=body),
+            lambda body: DomainResponse.from_dict(body).resources[0],
+        )
 
 
 def report_usage(reports: Sequence[UsageReport]) -> Operation[UsageResult]:
     """POST /platform/usage."""
-    return Operation(
-        _report_usage._get_kwargs(body=UsageBatch(reports=list(reports))),
-        lambda body: UsageResultResponse.from_dict(body).resources[0],
-    )
+    with arguments("report_usage"):
+        if isinstance(reports, str | bytes) or not all(
+            isinstance(report, UsageReport) for report in reports
+        ):
+            raise TypeError("reports must be a sequence of UsageReport")
+        return Operation(
+            _report_usage._get_kwargs(body=UsageBatch(reports=list(reports))),
+            lambda body: UsageResultResponse.from_dict(body).resources[0],
+        )
 
 
 def _settings(body: Any) -> NotificationSettings:
@@ -111,13 +136,13 @@ def _settings(body: Any) -> NotificationSettings:
 
 def _check(fields: Mapping[str, object], allowed: Any, method: str) -> None:
     # The generated from_dict drops unknown keys silently, and a missing one fails with a
-    # KeyError; the caller gets Python's own error for a bad keyword argument instead.
+    # KeyError; the caller gets the words of Python's own error for a bad keyword instead.
     unknown = sorted(set(fields) - set(allowed.__annotations__))
     if unknown:
-        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
+        raise InvalidArgumentError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
     missing = sorted(allowed.__required_keys__ - set(fields))
     if missing:
-        raise TypeError(f"{method}() missing required keyword argument {missing[0]!r}")
+        raise InvalidArgumentError(f"{method}() missing required keyword argument {missing[0]!r}")
 
 
 def result(operation: Operation[T], response: httpx.Response) -> T:

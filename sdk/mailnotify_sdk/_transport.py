@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ._exceptions import MailnotifyError, TransportError
+from ._exceptions import InvalidArgumentError, MailnotifyError, TransportError
 
 # Every exception httpx exports, and what it becomes. A test checks that none is missing.
 # Lookup walks the exception's MRO, so the most specific entry wins.
@@ -86,7 +86,7 @@ class Retries:
 
     def __post_init__(self) -> None:
         if min(self.total, self.backoff, self.max_backoff, self.max_retry_after) < 0:
-            raise ValueError("retries and delays must not be negative")
+            raise InvalidArgumentError("retries and delays must not be negative")
 
     def after_error(self, method: str, attempt: int) -> float | None:
         """Seconds to wait before retrying after a connection error, or None to stop."""
@@ -132,13 +132,26 @@ def _retry_after(value: str | None) -> float | None:
 
 def as_retries(retries: int | Retries) -> Retries:
     """``retries`` as a policy: an int is the number of retries, with default delays."""
-    return retries if isinstance(retries, Retries) else Retries(total=retries)
+    if isinstance(retries, Retries):
+        return retries
+    # bool is an int, but True retries is a mistake, not one retry.
+    if not isinstance(retries, int) or isinstance(retries, bool):
+        raise InvalidArgumentError(f"retries must be an int or a Retries, not {retries!r}")
+    return Retries(total=retries)
+
+
+def _build(http: httpx.Client | httpx.AsyncClient, request: Mapping[str, Any]) -> httpx.Request:
+    try:
+        return http.build_request(**request)
+    except (TypeError, ValueError) as exc:
+        # A value the caller passed that JSON cannot encode (an object, NaN...).
+        raise InvalidArgumentError(f"cannot encode the request: {exc}") from exc
 
 
 def send(http: httpx.Client, request: Mapping[str, Any], retries: Retries) -> httpx.Response:
     """Send ``request`` (``httpx.Client.request`` arguments) with retries; read the answer."""
     with map_httpx_exceptions():
-        built = http.build_request(**request)
+        built = _build(http, request)
         attempt = 0
         while True:
             try:
@@ -161,7 +174,7 @@ async def send_async(
 ) -> httpx.Response:
     """Like ``send``, for an ``httpx.AsyncClient``."""
     with map_httpx_exceptions():
-        built = http.build_request(**request)
+        built = _build(http, request)
         attempt = 0
         while True:
             try:

@@ -9,18 +9,33 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from ._exceptions import WebhookError
+from ._exceptions import InvalidArgumentError, WebhookError
 from ._generated.models import DomainCreateEvent, EmailOverquotaEvent
 
-WebhookEvent: TypeAlias = EmailOverquotaEvent | DomainCreateEvent
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """An event of an ``action_type`` this SDK does not know yet: answer 2xx, ignore it.
+
+    New event types are additions (see "How this API evolves" in the spec), so a
+    receiver built with this version must not refuse them.
+    """
+
+    id: str
+    action_type: str
+    data: Mapping[str, Any]
+
+
+WebhookEvent: TypeAlias = EmailOverquotaEvent | DomainCreateEvent | UnknownEvent
 
 TOLERANCE_SECONDS = 5 * 60
 _SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix of every secret, not a secret)
 
 # action_type -> the event's model; a test checks it against every event in openapi.yaml.
-EVENTS: Mapping[str, Callable[[Mapping[str, Any]], WebhookEvent]] = {
+EVENTS: Mapping[str, Callable[[Mapping[str, Any]], EmailOverquotaEvent | DomainCreateEvent]] = {
     "email_overquota": EmailOverquotaEvent.from_dict,
     "domain_create": DomainCreateEvent.from_dict,
 }
@@ -32,10 +47,13 @@ def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str) -
     ``body`` is the raw request body, ``headers`` its headers (any case), ``secret`` the
     account's ``whsec_...`` signing secret. Raises ``WebhookError`` when a header is
     missing, the timestamp is more than five minutes from now, no ``v1`` signature
-    matches, or the body is not a known event.
+    matches, or the body is not an event. An event of an ``action_type`` this SDK does
+    not know is an ``UnknownEvent``.
     """
-    raw = body.encode() if isinstance(body, str) else body
-    lowered = {name.lower(): value for name, value in headers.items()}
+    raw = _raw(body)
+    if not isinstance(headers, Mapping):
+        raise InvalidArgumentError("headers must be a mapping of header names to values")
+    lowered = {str(name).lower(): value for name, value in headers.items()}
     try:
         webhook_id = lowered["webhook-id"]
         timestamp = lowered["webhook-timestamp"]
@@ -52,19 +70,24 @@ def verify_webhook(body: bytes | str, headers: Mapping[str, str], secret: str) -
 def parse_webhook(body: bytes | str) -> WebhookEvent:
     """The typed event in a webhook body, chosen by its ``action_type``; no signature check.
 
-    Raises ``WebhookError`` for a body that is not JSON, has an unknown ``action_type``,
-    or lacks a field of its event.
+    Fields the SDK does not know are kept in the model's ``additional_properties``, and
+    open values (``event``, ``metric``) are plain strings. An ``action_type`` the SDK does
+    not know gives an ``UnknownEvent``. Raises ``WebhookError`` for a body that is not a
+    JSON object with a string ``id`` and ``action_type``, or that lacks a field of its
+    event.
     """
     try:
-        data = json.loads(body)
+        data = json.loads(_raw(body))
     except ValueError as exc:
         raise WebhookError("body is not JSON") from exc
     if not isinstance(data, dict):
         raise WebhookError("body is not a JSON object")
-    action_type = data.get("action_type")
-    parse = EVENTS.get(action_type) if isinstance(action_type, str) else None
+    action_type, event_id = data.get("action_type"), data.get("id")
+    if not isinstance(action_type, str) or not isinstance(event_id, str):
+        raise WebhookError("body has no string action_type and id: not an event")
+    parse = EVENTS.get(action_type)
     if parse is None:
-        raise WebhookError(f"unknown action_type {action_type!r}")
+        return UnknownEvent(id=event_id, action_type=action_type, data=data)
     try:
         return parse(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -75,7 +98,11 @@ def sign_webhook(
     body: bytes | str, secret: str, *, webhook_id: str, timestamp: int | None = None
 ) -> dict[str, str]:
     """The Standard Webhooks headers that sign ``body``, to test a receiver with."""
-    raw = body.encode() if isinstance(body, str) else body
+    raw = _raw(body)
+    if not isinstance(webhook_id, str):
+        raise InvalidArgumentError("webhook_id must be a str")
+    if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool)):
+        raise InvalidArgumentError("timestamp must be an int of seconds")
     sent_at = str(int(time.time()) if timestamp is None else timestamp)
     signature = base64.b64encode(_signature(_key(secret), webhook_id, sent_at, raw)).decode()
     return {
@@ -85,7 +112,17 @@ def sign_webhook(
     }
 
 
+def _raw(body: bytes | str) -> bytes:
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    raise InvalidArgumentError(f"body must be the raw bytes or str, not {type(body).__name__}")
+
+
 def _key(secret: str) -> bytes:
+    if not isinstance(secret, str):
+        raise InvalidArgumentError("secret must be the whsec_... signing secret, a str")
     encoded = secret.removeprefix(_SECRET_PREFIX)
     try:
         # Extra padding is ignored, and makes unpadded secrets decode (as the reference does).

@@ -12,7 +12,8 @@ before it is sent so that it is valid in *every* state the server can be in:
   that need it; an action switched on without its destination in the request brings
   one along. The saved settings always keep the rules, so the result keeps them too.
 - domains: the customer (and the manager, when one is named) are the seeded ones.
-- usage: every report is about a mailbox of the seeded domain.
+- usage: every report is about a mailbox of the seeded domain, observed no later than now
+  (reports from the future are refused).
 
 Only values are replaced, always by schema-valid ones; negative cases are left alone.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from schemathesis import Case, GenerationMode
@@ -37,6 +39,7 @@ DESTINATIONS: Mapping[str, str] = {
     "notification_email": "ops@example.com",
 }
 ENV_PREFIX = "MAILNOTIFY_FUZZ_"
+PAST = "2026-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,20 @@ def usage_batch(body: MutableMapping[str, Any], world: World) -> None:
         if isinstance(report, dict) and isinstance(report.get("email_code"), str):
             report["domain_name"] = world.domain_name
             report["email_address"] = f"{report['email_code']}@{world.domain_name}"
+        if isinstance(report, dict) and _from_the_future(report.get("observed_at")):
+            report["observed_at"] = PAST
+
+
+def _from_the_future(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        return False
+    return moment > datetime.now(UTC)
 
 
 def adapt(case: Case[Any], world: World | None) -> bool:

@@ -198,3 +198,31 @@ def test_bad_delivery_settings_stop_serve_and_worker_before_they_start(
     status, _, err = run(capsys, command)
     assert status == 2
     assert variable in err
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_serve_refuses_a_workers_count_below_one(
+    capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--workers", workers])
+    assert exit_info.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MAILNOTIFY_HTTP_MAX_HEADER_BYTES", "10"),
+        ("MAILNOTIFY_HTTP_HEADER_TIMEOUT_SECONDS", "0"),
+        ("MAILNOTIFY_HTTP_MAX_CONNECTIONS", "many"),
+        ("MAILNOTIFY_SHUTDOWN_TIMEOUT_SECONDS", "60"),
+    ],
+)
+def test_bad_http_limits_stop_serve_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    status, _, err = run(capsys, "serve")
+    assert status == 2
+    assert variable in err

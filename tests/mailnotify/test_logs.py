@@ -49,3 +49,25 @@ def test_health_and_readiness(client: TestClient, engine: Engine) -> None:
         response = other.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
+
+
+def test_configured_logging_turns_warnings_into_json_and_drops_connexions_import_warning() -> None:
+    """As in `serve` and `worker`: configured first, then Connexion imported, then a warning."""
+    import subprocess
+    import sys
+
+    script = (
+        "import warnings; from mailnotify import logs; logs.configure();"
+        "import connexion; warnings.warn('something to act on')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stderr.splitlines()
+    entries = [json.loads(line) for line in lines]  # plain text fails here
+    assert [(e["logger"], e["level"]) for e in entries] == [("py.warnings", "warning")]
+    assert "something to act on" in entries[0]["msg"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+import pytest
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from mailnotify import crud, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
+from tests.conftest import BACKENDS
 
 
 def test_alembic_check_finds_no_difference_between_models_and_migrations(
@@ -28,6 +33,7 @@ def test_upgrade_creates_every_table_and_is_idempotent(engine: Engine) -> None:
         "mailboxes",
         "events",
         "deliveries",
+        "delivery_attempts",
         "alembic_version",
     } <= tables
 
@@ -68,3 +74,70 @@ def test_new_users_have_a_signing_secret_from_the_start(engine: Engine) -> None:
             {"c": created.code},
         )
         assert row.scalar_one().startswith("whsec_")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_admin_url")
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield f"{server}/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_0004_gives_existing_deliveries_public_ids_and_creation_times(
+    empty_database_url: str,
+) -> None:
+    engine = make_engine(empty_database_url)
+    migrate.upgrade(engine, "0003")
+    created = datetime(2026, 11, 24, 10, 0, 0, 250_000, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, code, name, role, disabled, created_at) "
+                "VALUES (1, 'CU1', '', 'customer', false, :t)"
+            ),
+            {"t": created},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO notification_settings (user_id, email_overquota_callback, "
+                "domain_create_callback, email_overquota_email, updated_at, signing_secret) "
+                "VALUES (1, false, false, false, :t, 'whsec_x')"
+            ),
+            {"t": created},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO events (id, action_type, domain_name, created_at, body) "
+                "VALUES ('evt_1', 'domain_create', 'example.com', :t, '{}')"
+            ),
+            {"t": created},
+        )
+        for _ in range(3):
+            connection.execute(
+                text(
+                    "INSERT INTO deliveries (event_id, user_id, channel, status, attempts, "
+                    "due_ms) VALUES ('evt_1', 1, 'webhook', 'pending', 0, 1)"
+                )
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT public_id, created_ms FROM deliveries")).all()
+        state = connection.execute(text("SELECT webhook_state FROM notification_settings"))
+        assert state.scalar_one() == "healthy"
+    engine.dispose()
+    assert [created_ms for _, created_ms in rows] == [int(created.timestamp() * 1000)] * 3
+    ids = [public_id for public_id, _ in rows]
+    assert len(set(ids)) == 3
+    for public_id in ids:
+        assert public_id.startswith("dlv_" + format(int(created.timestamp() * 1000) * 1000, "013x"))
+        assert len(public_id) == 39

@@ -19,6 +19,7 @@ from mailnotify_sdk import (
     AuthenticationError,
     Client,
     FieldError,
+    InvalidArgumentError,
     NotFoundError,
     NotificationSettings,
     PermissionDeniedError,
@@ -144,13 +145,14 @@ EXCEPTIONS: dict[int, type[APIError]] = {
 def documented_errors() -> list[tuple[str, int]]:
     """(operationId, status) for every error status openapi.yaml documents.
 
-    415 aside: the SDK always sends JSON, so the server's 415 is checked separately.
+    415 and 405 aside: the SDK always sends JSON with the right method, so the server's
+    answers are checked separately; so is 503, which needs an unreachable database.
     """
     return [
         (operation_id, int(status))
         for operation_id, operation in spec_operations().items()
         for status in operation["responses"]
-        if int(status) >= 400 and int(status) != 415
+        if int(status) >= 400 and int(status) not in (405, 415, 503)
     ]
 
 
@@ -340,9 +342,43 @@ def test_415_and_405_from_the_server_become_plain_api_errors(
 def test_base_url_is_the_origin_and_the_sdk_adds_api() -> None:
     client = Client("https://api.example.com/", "t")
     assert str(client._http.base_url) == "https://api.example.com/api/"
-    for bad in ("api.example.com", "ftp://api.example.com", "https://", "http://[::1"):
-        with pytest.raises(ValueError, match="base_url"):
-            Client(bad, "t")
+    for bad in ("api.example.com", "ftp://api.example.com", "https://", "http://[::1", None):
+        with pytest.raises(InvalidArgumentError, match="base_url must be the server's origin"):
+            Client(bad, "t")  # type: ignore[arg-type]
+
+
+def test_a_base_url_ending_in_api_is_taken_as_it_is() -> None:
+    # Regression: "https://api.example.com/api" became .../api/api, and every call a 404.
+    for given in ("https://api.example.com/api", "https://api.example.com/api/"):
+        assert str(Client(given, "t")._http.base_url) == "https://api.example.com/api/"
+    prefixed = Client("https://example.com/mail", "t")
+    assert str(prefixed._http.base_url) == "https://example.com/mail/api/"
+
+
+async def test_a_base_url_ending_in_api_reaches_the_server(
+    connect: Connect, customer: Account
+) -> None:
+    settings = await connect(customer.token, base_url=f"{ORIGIN}/api").get_notification_settings()
+    assert settings.email_overquota_email is False
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"token": None},
+        {"token": "bad\ntoken"},
+        {"timeout": "soon"},
+        {"timeout": 0},
+        {"retries": "3"},
+        {"retries": -1},
+    ],
+    ids=["token-none", "token-newline", "timeout-str", "timeout-0", "retries-str", "retries-neg"],
+)
+def test_bad_constructor_arguments_are_invalid_argument_errors(arguments: dict[str, Any]) -> None:
+    given: dict[str, Any] = {"base_url": "https://api.example.com", "token": "t", **arguments}
+    for cls in (Client, AsyncClient):
+        with pytest.raises(InvalidArgumentError):
+            cls(**given)
 
 
 def test_the_sync_client_closes_as_a_context_manager() -> None:

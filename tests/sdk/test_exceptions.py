@@ -47,8 +47,13 @@ def test_the_docstring_draws_every_exception_with_its_real_parent() -> None:
     }
     tree = drawn_tree()
     assert set(tree) | {"MailnotifyError"} == set(classes)
+    # Built-in bases a class adds for callers' convenience (`except ValueError`), drawn
+    # in the docstring's words ("also a ValueError").
+    mixins = {"InvalidArgumentError": (ValueError,)}
     for name, parent in tree.items():
-        assert classes[name].__bases__ == (classes[parent],), name
+        assert classes[name].__bases__ == (classes[parent], *mixins.get(name, ())), name
+    for name, extra in mixins.items():
+        assert f"also a {extra[0].__name__}" in (exceptions.__doc__ or ""), name
     assert all(getattr(mailnotify_sdk, name) is cls for name, cls in classes.items())
 
 

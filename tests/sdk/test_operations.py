@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import typing
 from typing import Any
 
 import attrs
 import pytest
-from mailnotify_sdk import DomainFields, MailnotifyError, NotificationSettingsFields
+from mailnotify_sdk import (
+    APIError,
+    DomainFields,
+    InvalidArgumentError,
+    MailnotifyError,
+    NotificationSettingsFields,
+)
 from mailnotify_sdk._generated.models import DomainUpsert, NotificationSettingsUpdate
 from mailnotify_sdk._generated.types import Unset
 from starlette.types import Receive, Scope, Send
@@ -37,16 +44,118 @@ def test_keyword_fields_match_the_generated_request_model(fields: Any, model: ty
     assert fields.__required_keys__ == required
 
 
-async def test_keyword_mistakes_are_type_errors_before_sending(
+async def test_keyword_mistakes_are_invalid_argument_errors_before_sending(
     connect: Connect, customer: Account
 ) -> None:
-    client = connect(customer.token)
+    client = connect(customer.token, app=refuse_every_request)
     unknown: dict[str, Any] = {"colour": "red"}
-    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+    with pytest.raises(InvalidArgumentError, match="unexpected keyword argument 'colour'"):
         await client.update_notification_settings(**unknown)
     missing: dict[str, Any] = {"customer_code": customer.code, "status": "active"}
-    with pytest.raises(TypeError, match="missing required keyword argument 'postmaster_code'"):
+    with pytest.raises(
+        InvalidArgumentError, match="missing required keyword argument 'postmaster_code'"
+    ):
         await client.upsert_domain("example.com", **missing)
+
+
+async def refuse_every_request(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that fails the test if the SDK sends anything."""
+    raise AssertionError(f"the SDK sent {scope['method']} {scope['path']}")
+
+
+# Bad arguments of every method, each refused before anything is sent.
+BAD_CALLS: dict[str, Any] = {
+    "upsert_domain-unknown-status": lambda c: c.upsert_domain(
+        "example.com", customer_code="CU1", postmaster_code="PM1", status="live"
+    ),
+    "upsert_domain-name-not-a-str": lambda c: c.upsert_domain(
+        7, customer_code="CU1", postmaster_code="PM1", status="active"
+    ),
+    "upsert_domain-fields-not-json": lambda c: c.upsert_domain(
+        "example.com", customer_code=object(), postmaster_code="PM1", status="active"
+    ),
+    "update-value-not-json": lambda c: c.update_notification_settings(
+        notification_url=float("nan")
+    ),
+    "report_usage-dicts": lambda c: c.report_usage([{"email_address": "a@example.com"}]),
+    "report_usage-a-str": lambda c: c.report_usage("reports"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CALLS))
+async def test_upsert_domain_status_live_and_every_bad_argument_is_a_mailnotify_error(
+    connect: Connect, case: str
+) -> None:
+    # Regression: upsert_domain(status="live") raised the generated model's bare TypeError.
+    client = connect("token", app=refuse_every_request)
+    with pytest.raises(InvalidArgumentError) as caught:
+        await BAD_CALLS[case](client)
+    assert isinstance(caught.value, MailnotifyError)
+    assert isinstance(caught.value, ValueError)
+    assert type(caught.value.__cause__) is not AssertionError
+
+
+async def open_api(scope: Scope, receive: Receive, send: Send) -> None:
+    """A later server: every answer carries a field and an enum value this SDK never saw."""
+    path = scope["path"]
+    status, body = 200, {}
+    if path == "/api/users/me/notifications":
+        body = {
+            "resources": [
+                {
+                    "notification_url": "https://hooks.example.com/mail",
+                    "email_overquota_callback": True,
+                    "domain_create_callback": False,
+                    "notification_email": None,
+                    "email_overquota_email": False,
+                    "webhook_status": {"state": "recovering"},
+                }
+            ],
+            "links": {"self": path},
+        }
+    elif path.startswith("/api/platform/domains/"):
+        body = {
+            "resources": [
+                {
+                    "domain_name": "example.com",
+                    "customer_code": "CU4F9A2C7E1B3D",
+                    "manager_code": None,
+                    "postmaster_code": "PM2E7A9C4B6D10",
+                    "status": "archived",
+                    "activated_at": None,
+                    "region": "eu",
+                }
+            ]
+        }
+    else:
+        status = 402
+        body = {
+            "message": "Payment required",
+            "errors": [{"field": "plan", "description": "is over its limit", "code": "x"}],
+            "documentation_url": "https://docs.example.com/errors/402",
+        }
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def test_responses_with_new_fields_and_new_enum_values_are_read(
+    connect: Connect,
+) -> None:
+    client = connect("token", app=open_api)
+    settings = await client.get_notification_settings()
+    assert settings.email_overquota_callback is True
+    assert settings.additional_properties == {"webhook_status": {"state": "recovering"}}
+    domain = await client.upsert_domain(
+        "example.com", customer_code="CU1", postmaster_code="PM1", status="active"
+    )
+    assert (domain.status, domain["region"]) == ("archived", "eu")
+    with pytest.raises(APIError) as caught:
+        await client.get_signing_secret()
+    error = caught.value
+    assert (error.status_code, error.message) == (402, "Payment required")
+    assert [(e.field, e.description) for e in error.errors] == [("plan", "is over its limit")]
 
 
 async def captive_portal(scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,6 +15,8 @@ import yaml
 from mailnotify_sdk import (
     DomainCreateEvent,
     EmailOverquotaEvent,
+    InvalidArgumentError,
+    UnknownEvent,
     WebhookError,
     parse_webhook,
     sign_webhook,
@@ -147,7 +149,7 @@ def test_parse_webhook_chooses_the_model_by_action_type() -> None:
     assert isinstance(parse_webhook(QUOTA), EmailOverquotaEvent)
     domain = parse_webhook(DOMAIN)
     assert isinstance(domain, DomainCreateEvent)
-    assert (domain.domain_name, domain.postmaster_code) == ("example.com", "PM4D5E6")
+    assert (domain.domain_name, domain.postmaster_code) == ("example.com", "PM2E7A9C4B6D10")
 
 
 def test_every_event_in_the_spec_is_parsed_to_its_model() -> None:
@@ -162,13 +164,10 @@ def test_every_event_in_the_spec_is_parsed_to_its_model() -> None:
     [
         (b"not json", "not JSON"),
         (b"[1]", "not a JSON object"),
-        (b'{"action_type": "mailbox_delete"}', "unknown action_type"),
-        (b'{"id": "evt_1"}', "unknown action_type"),
+        (b'{"action_type": "mailbox_delete"}', "no string action_type and id"),
+        (b'{"id": "evt_1"}', "no string action_type and id"),
+        (b'{"id": 1, "action_type": "domain_create"}', "no string action_type and id"),
         (b'{"action_type": "domain_create", "id": "evt_1"}', "not a valid domain_create"),
-        (
-            json.dumps({**json.loads(QUOTA), "metric": "bananas"}).encode(),
-            "not a valid email_overquota",
-        ),
         (
             json.dumps({**json.loads(QUOTA), "created_at": "yesterday"}).encode(),
             "not a valid email_overquota",
@@ -178,3 +177,55 @@ def test_every_event_in_the_spec_is_parsed_to_its_model() -> None:
 def test_parse_webhook_refuses_bodies_that_are_no_known_event(body: bytes, reason: str) -> None:
     with pytest.raises(WebhookError, match=reason):
         parse_webhook(body)
+
+
+def test_an_event_with_new_fields_and_new_values_verifies_and_parses() -> None:
+    # Regression: a new metric (a closed enum) and any new field (additionalProperties:
+    # false) made verify_webhook refuse a validly signed event.
+    changed = {
+        **json.loads(QUOTA),
+        "metric": "mailbox_count",
+        "event": "recovered",
+        "severity": "high",
+        "payload": {**json.loads(QUOTA)["payload"], "mailbox_name": "Alice"},
+    }
+    body = json.dumps(changed).encode()
+    event = verify_webhook(body, reference_headers(body), SECRET)
+    assert isinstance(event, EmailOverquotaEvent)
+    assert (event.metric, event.event) == ("mailbox_count", "recovered")
+    assert event["severity"] == "high"
+    assert event.payload["mailbox_name"] == "Alice"
+    domain = parse_webhook(json.dumps({**json.loads(DOMAIN), "region": "eu"}))
+    assert isinstance(domain, DomainCreateEvent)
+    assert domain.additional_properties == {"region": "eu"}
+
+
+def test_an_event_type_the_sdk_does_not_know_is_an_unknown_event() -> None:
+    body = json.dumps({"id": "evt_9", "action_type": "mailbox_delete", "x": 1}).encode()
+    event = verify_webhook(body, reference_headers(body), SECRET)
+    assert event == UnknownEvent(
+        id="evt_9",
+        action_type="mailbox_delete",
+        data={"id": "evt_9", "action_type": "mailbox_delete", "x": 1},
+    )
+    with pytest.raises(WebhookError, match="no signature matches"):
+        verify_webhook(body, reference_headers(body, OTHER_SECRET), SECRET)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "secret"),
+    [
+        (None, {}, SECRET),
+        (QUOTA, None, SECRET),
+        (QUOTA, "webhook-id: 1", SECRET),
+        (QUOTA, {}, None),
+    ],
+    ids=["body-none", "headers-none", "headers-str", "secret-none"],
+)
+def test_bad_arguments_to_verify_webhook_are_invalid_argument_errors(
+    body: Any, headers: Any, secret: Any
+) -> None:
+    if isinstance(headers, dict):
+        headers = reference_headers(QUOTA)
+    with pytest.raises(InvalidArgumentError):
+        verify_webhook(body, headers, secret)

@@ -8,11 +8,8 @@ from .domain_status import DomainStatus
 from .domain_upsert import DomainUpsert
 from .email_overquota_event import EmailOverquotaEvent
 from .email_overquota_event_action_type import EmailOverquotaEventActionType
-from .email_overquota_event_event import EmailOverquotaEventEvent
-from .email_overquota_event_metric import EmailOverquotaEventMetric
 from .email_overquota_event_payload import EmailOverquotaEventPayload
-from .error import Error
-from .error_message import ErrorMessage
+from .error_body import ErrorBody
 from .field_error import FieldError
 from .notification_settings import NotificationSettings
 from .notification_settings_response import NotificationSettingsResponse
@@ -34,11 +31,8 @@ __all__ = (
     "DomainUpsert",
     "EmailOverquotaEvent",
     "EmailOverquotaEventActionType",
-    "EmailOverquotaEventEvent",
-    "EmailOverquotaEventMetric",
     "EmailOverquotaEventPayload",
-    "Error",
-    "ErrorMessage",
+    "ErrorBody",
     "FieldError",
     "NotificationSettings",
     "NotificationSettingsResponse",

@@ -5,8 +5,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-
-from ..models.domain_status import DomainStatus, check_domain_status
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Domain")
 
@@ -19,7 +18,9 @@ class Domain:
         customer_code (str):
         manager_code (None | str):
         postmaster_code (str):
-        status (DomainStatus): The first change to `active` raises `domain_create`.
+        status (str): `pending`, `active` or `disabled` (see `DomainStatus`). Open: a response may
+            carry a status added later; treat an unknown one as not active.
+             Example: active.
         activated_at (datetime.datetime | None): When the domain first became active.
     """
 
@@ -27,8 +28,9 @@ class Domain:
     customer_code: str
     manager_code: None | str
     postmaster_code: str
-    status: DomainStatus
+    status: str
     activated_at: datetime.datetime | None
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         domain_name = self.domain_name
@@ -40,7 +42,7 @@ class Domain:
 
         postmaster_code = self.postmaster_code
 
-        status: str = self.status
+        status = self.status
 
         activated_at: None | str
         if isinstance(self.activated_at, datetime.datetime):
@@ -49,7 +51,7 @@ class Domain:
             activated_at = self.activated_at
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "domain_name": domain_name,
@@ -79,7 +81,7 @@ class Domain:
 
         postmaster_code = d.pop("postmaster_code")
 
-        status = check_domain_status(d.pop("status"))
+        status = d.pop("status")
 
         def _parse_activated_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -105,4 +107,21 @@ class Domain:
             activated_at=activated_at,
         )
 
+        domain.additional_properties = d
         return domain
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

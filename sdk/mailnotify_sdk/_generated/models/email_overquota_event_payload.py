@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="EmailOverquotaEventPayload")
 
@@ -13,7 +14,7 @@ class EmailOverquotaEventPayload:
     """
     Attributes:
         email_address (str):  Example: alice@example.com.
-        email_code (str):  Example: EA1B2C3.
+        email_code (str):  Example: MB7C2E9A4F1D08.
         assigned_size (int): Bytes assigned (`space`) or the message limit (`messages`). Example: 8589934592.
         used_size (int): Bytes used (`space`) or messages stored (`messages`). Example: 6871947674.
         crossed (int): The threshold that triggered the event, in percent. Example: 80.
@@ -24,6 +25,7 @@ class EmailOverquotaEventPayload:
     assigned_size: int
     used_size: int
     crossed: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         email_address = self.email_address
@@ -37,7 +39,7 @@ class EmailOverquotaEventPayload:
         crossed = self.crossed
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "email_address": email_address,
@@ -71,4 +73,21 @@ class EmailOverquotaEventPayload:
             crossed=crossed,
         )
 
+        email_overquota_event_payload.additional_properties = d
         return email_overquota_event_payload
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="NotificationSettings")
 
@@ -55,6 +56,7 @@ class NotificationSettings:
     domain_create_callback: bool
     notification_email: None | str
     email_overquota_email: bool
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         notification_url: None | str
@@ -70,7 +72,7 @@ class NotificationSettings:
         email_overquota_email = self.email_overquota_email
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "notification_url": notification_url,
@@ -115,4 +117,21 @@ class NotificationSettings:
             email_overquota_email=email_overquota_email,
         )
 
+        notification_settings.additional_properties = d
         return notification_settings
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

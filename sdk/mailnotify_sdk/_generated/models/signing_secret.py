@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SigningSecret")
 
@@ -13,16 +14,17 @@ class SigningSecret:
     """
     Attributes:
         secret (str): `whsec_` followed by the base64 of 32 random bytes. Example:
-            whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw.
+            whsec_YC0zF7w2os35vWNnXq8lzcu8Boz0NfSc0RaZXVQijz4=.
     """
 
     secret: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         secret = self.secret
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "secret": secret,
@@ -40,4 +42,21 @@ class SigningSecret:
             secret=secret,
         )
 
+        signing_secret.additional_properties = d
         return signing_secret
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

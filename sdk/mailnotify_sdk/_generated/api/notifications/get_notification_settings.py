@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.notification_settings_response import NotificationSettingsResponse
 from ...types import Response
 
@@ -22,31 +22,41 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     if response.status_code == 200:
         response_200 = NotificationSettingsResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -56,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +78,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     """Get notification settings
 
      The account-level notification settings of the authenticated customer or manager.
@@ -81,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | NotificationSettingsResponse]
+        Response[ErrorBody | NotificationSettingsResponse]
     """
 
     kwargs = _get_kwargs()
@@ -96,7 +106,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     """Get notification settings
 
      The account-level notification settings of the authenticated customer or manager.
@@ -109,7 +119,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | NotificationSettingsResponse
+        ErrorBody | NotificationSettingsResponse
     """
 
     return sync_detailed(
@@ -120,7 +130,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     """Get notification settings
 
      The account-level notification settings of the authenticated customer or manager.
@@ -133,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | NotificationSettingsResponse]
+        Response[ErrorBody | NotificationSettingsResponse]
     """
 
     kwargs = _get_kwargs()
@@ -146,7 +156,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     """Get notification settings
 
      The account-level notification settings of the authenticated customer or manager.
@@ -159,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | NotificationSettingsResponse
+        ErrorBody | NotificationSettingsResponse
     """
 
     return (

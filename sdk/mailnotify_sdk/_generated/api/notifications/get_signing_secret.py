@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.signing_secret_response import SigningSecretResponse
 from ...types import Response
 
@@ -22,31 +22,41 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | SigningSecretResponse | None:
+) -> ErrorBody | SigningSecretResponse | None:
     if response.status_code == 200:
         response_200 = SigningSecretResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -56,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | SigningSecretResponse]:
+) -> Response[ErrorBody | SigningSecretResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +78,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | SigningSecretResponse]:
+) -> Response[ErrorBody | SigningSecretResponse]:
     """Get the webhook signing secret
 
      The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
@@ -82,7 +92,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SigningSecretResponse]
+        Response[ErrorBody | SigningSecretResponse]
     """
 
     kwargs = _get_kwargs()
@@ -97,7 +107,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | SigningSecretResponse | None:
+) -> ErrorBody | SigningSecretResponse | None:
     """Get the webhook signing secret
 
      The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
@@ -111,7 +121,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SigningSecretResponse
+        ErrorBody | SigningSecretResponse
     """
 
     return sync_detailed(
@@ -122,7 +132,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | SigningSecretResponse]:
+) -> Response[ErrorBody | SigningSecretResponse]:
     """Get the webhook signing secret
 
      The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
@@ -136,7 +146,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | SigningSecretResponse]
+        Response[ErrorBody | SigningSecretResponse]
     """
 
     kwargs = _get_kwargs()
@@ -149,7 +159,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | SigningSecretResponse | None:
+) -> ErrorBody | SigningSecretResponse | None:
     """Get the webhook signing secret
 
      The secret that signs this account's webhooks, in the Standard Webhooks `whsec_`
@@ -163,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | SigningSecretResponse
+        ErrorBody | SigningSecretResponse
     """
 
     return (

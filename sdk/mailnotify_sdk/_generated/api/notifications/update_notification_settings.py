@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.notification_settings_response import NotificationSettingsResponse
 from ...models.notification_settings_update import NotificationSettingsUpdate
 from ...types import Response
@@ -32,41 +32,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     if response.status_code == 200:
         response_200 = NotificationSettingsResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 415:
-        response_415 = Error.from_dict(response.json())
+        response_415 = ErrorBody.from_dict(response.json())
 
         return response_415
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorBody.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -76,7 +86,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: NotificationSettingsUpdate,
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     """Update notification settings
 
      Configure account-level webhook and email notifications for the authenticated
@@ -123,7 +133,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | NotificationSettingsResponse]
+        Response[ErrorBody | NotificationSettingsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -141,7 +151,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: NotificationSettingsUpdate,
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     """Update notification settings
 
      Configure account-level webhook and email notifications for the authenticated
@@ -175,7 +185,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | NotificationSettingsResponse
+        ErrorBody | NotificationSettingsResponse
     """
 
     return sync_detailed(
@@ -188,7 +198,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: NotificationSettingsUpdate,
-) -> Response[Error | NotificationSettingsResponse]:
+) -> Response[ErrorBody | NotificationSettingsResponse]:
     """Update notification settings
 
      Configure account-level webhook and email notifications for the authenticated
@@ -222,7 +232,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | NotificationSettingsResponse]
+        Response[ErrorBody | NotificationSettingsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -238,7 +248,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: NotificationSettingsUpdate,
-) -> Error | NotificationSettingsResponse | None:
+) -> ErrorBody | NotificationSettingsResponse | None:
     """Update notification settings
 
      Configure account-level webhook and email notifications for the authenticated
@@ -272,7 +282,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | NotificationSettingsResponse
+        ErrorBody | NotificationSettingsResponse
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.usage_batch import UsageBatch
 from ...models.usage_result_response import UsageResultResponse
 from ...types import Response
@@ -32,41 +32,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | UsageResultResponse | None:
+) -> ErrorBody | UsageResultResponse | None:
     if response.status_code == 200:
         response_200 = UsageResultResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 415:
-        response_415 = Error.from_dict(response.json())
+        response_415 = ErrorBody.from_dict(response.json())
 
         return response_415
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorBody.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -76,7 +86,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | UsageResultResponse]:
+) -> Response[ErrorBody | UsageResultResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UsageBatch,
-) -> Response[Error | UsageResultResponse]:
+) -> Response[ErrorBody | UsageResultResponse]:
     """Report mailbox usage
 
      A batch of 1 to 10 000 mailbox usage reports, applied atomically: if one report
@@ -111,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UsageResultResponse]
+        Response[ErrorBody | UsageResultResponse]
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UsageBatch,
-) -> Error | UsageResultResponse | None:
+) -> ErrorBody | UsageResultResponse | None:
     """Report mailbox usage
 
      A batch of 1 to 10 000 mailbox usage reports, applied atomically: if one report
@@ -151,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UsageResultResponse
+        ErrorBody | UsageResultResponse
     """
 
     return sync_detailed(
@@ -164,7 +174,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UsageBatch,
-) -> Response[Error | UsageResultResponse]:
+) -> Response[ErrorBody | UsageResultResponse]:
     """Report mailbox usage
 
      A batch of 1 to 10 000 mailbox usage reports, applied atomically: if one report
@@ -186,7 +196,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UsageResultResponse]
+        Response[ErrorBody | UsageResultResponse]
     """
 
     kwargs = _get_kwargs(
@@ -202,7 +212,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UsageBatch,
-) -> Error | UsageResultResponse | None:
+) -> ErrorBody | UsageResultResponse | None:
     """Report mailbox usage
 
      A batch of 1 to 10 000 mailbox usage reports, applied atomically: if one report
@@ -224,7 +234,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UsageResultResponse
+        ErrorBody | UsageResultResponse
     """
 
     return (

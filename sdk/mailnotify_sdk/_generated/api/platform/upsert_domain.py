@@ -8,7 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.domain_response import DomainResponse
 from ...models.domain_upsert import DomainUpsert
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -36,41 +36,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DomainResponse | Error | None:
+) -> DomainResponse | ErrorBody | None:
     if response.status_code == 200:
         response_200 = DomainResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 415:
-        response_415 = Error.from_dict(response.json())
+        response_415 = ErrorBody.from_dict(response.json())
 
         return response_415
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorBody.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -80,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DomainResponse | Error]:
+) -> Response[DomainResponse | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +104,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DomainUpsert,
-) -> Response[DomainResponse | Error]:
+) -> Response[DomainResponse | ErrorBody]:
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
@@ -114,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DomainResponse | Error]
+        Response[DomainResponse | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +144,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: DomainUpsert,
-) -> DomainResponse | Error | None:
+) -> DomainResponse | ErrorBody | None:
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
@@ -154,7 +164,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DomainResponse | Error
+        DomainResponse | ErrorBody
     """
 
     return sync_detailed(
@@ -169,7 +179,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: DomainUpsert,
-) -> Response[DomainResponse | Error]:
+) -> Response[DomainResponse | ErrorBody]:
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
@@ -189,7 +199,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DomainResponse | Error]
+        Response[DomainResponse | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -207,7 +217,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: DomainUpsert,
-) -> DomainResponse | Error | None:
+) -> DomainResponse | ErrorBody | None:
     """Create or update a domain
 
      Upsert a domain into the directory: its customer, its manager (optional), its
@@ -227,7 +237,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DomainResponse | Error
+        DomainResponse | ErrorBody
     """
 
     return (

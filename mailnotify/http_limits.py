@@ -1,0 +1,147 @@
+"""HTTP/1.1 limits at the edge: request heads of bounded size and time, a connection cap.
+
+httptools parses a request head of any size at any pace, and uvicorn times out only
+idle keep-alive connections. This subclass of uvicorn's httptools protocol counts the
+bytes of each request head and gives it a deadline from the connection's first byte (or
+from the connection itself, for one that says nothing): a head over the size is answered
+431 and closed at once, a head late 408 and closed, without reading more. Connections
+past the cap get the contract's 503 to their first request and are closed after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import orjson
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from mailnotify.errors import ApiError
+
+# When a refused client may try again: connections come and go within seconds.
+RETRY_AFTER_SECONDS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """The limits one server process keeps."""
+
+    max_head_bytes: int
+    head_timeout: float
+    max_connections: int
+
+
+def _error_response(status: int, body: bytes, *extra: bytes) -> bytes:
+    return b"".join(
+        [
+            STATUS_LINE[status],
+            b"content-type: application/json\r\n",
+            b"content-length: %d\r\n" % len(body),
+            *extra,
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )
+
+
+# Not statuses of the API contract (the request never reaches it), but its body shape.
+HEAD_TOO_LARGE = _error_response(
+    431, orjson.dumps({"message": "Request header fields too large", "errors": []})
+)
+HEAD_TOO_SLOW = _error_response(408, orjson.dumps({"message": "Request timeout", "errors": []}))
+_OVER_CAPACITY_BODY = orjson.dumps(ApiError(503).body())
+_OVER_CAPACITY_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", b"%d" % len(_OVER_CAPACITY_BODY)),
+    (b"retry-after", b"%d" % RETRY_AFTER_SECONDS),
+    (b"connection", b"close"),
+]
+
+
+async def _over_capacity(_scope: Any, _receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 503, "headers": _OVER_CAPACITY_HEADERS})
+    await send({"type": "http.response.body", "body": _OVER_CAPACITY_BODY})
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits of :class:`HttpLimits`."""
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        limits: HttpLimits,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._limits = limits
+        # True from the connection's start, and from each message's first byte, until
+        # its head is parsed; between messages uvicorn's keep-alive timeout applies.
+        self._in_head = True
+        self._head_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self._limits.max_connections:
+            self.app = _over_capacity
+        self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_late)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Counted after parsing: a chunk that completes the head (with a body after
+        # it) is not the head's size. The parser has seen at most one chunk too many.
+        if not self._in_head or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self._limits.max_head_bytes:
+            self._refuse(HEAD_TOO_LARGE)
+        elif self._head_timer is None:
+            self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_late)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            self._refuse(HEAD_TOO_SLOW)
+
+    def _refuse(self, response: bytes) -> None:
+        self._cancel_head_timer()
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(response)
+            self.transport.close()
+        else:
+            # A pipelined head went wrong while a response is on its way: let that one
+            # finish, then close.
+            self.cycle.keep_alive = False
+            self.flow.pause_reading()
+
+
+def protocol(limits: HttpLimits) -> type[asyncio.Protocol]:
+    """The protocol for uvicorn's ``http=`` setting (picklable, for ``--workers``)."""
+    made: type[asyncio.Protocol] = partial(LimitedHttpToolsProtocol, limits=limits)  # type: ignore[assignment]
+    return made

@@ -45,11 +45,15 @@ class ErrorKind(StrEnum):
 class DeliveryError(Exception):
     """A delivery attempt failed; ``kind`` says how, ``code`` carries an SMTP reply code."""
 
-    def __init__(self, kind: ErrorKind, detail: str, *, code: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, detail: str, *, code: int | None = None, phrase: str | None = None
+    ) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
         self.code = code
+        # What a consumer is told, when the raiser knows better than ``phrase()``.
+        self.phrase = phrase
 
     @property
     def permanent(self) -> bool:
@@ -181,6 +185,37 @@ def translate(exc: BaseException) -> DeliveryError | None:
     text = str(exc) or type(exc).__name__
     detail = f"{type(exc).__name__}: {text}"[:_DETAIL_MAX]
     return DeliveryError(kind, detail, code=_reply_code(exc))
+
+
+def phrase(error: DeliveryError, *, host: str, timeout: float) -> str:
+    """The short phrase a consumer can act on (CONTRACT §7), for a send to ``host``.
+
+    Derived from the kind and the chain of causes; never the secret, never a header.
+    """
+    if error.phrase:
+        return error.phrase
+    causes = list(_causes(error))
+    match error.kind:
+        case ErrorKind.TIMEOUT:
+            return f"timed out after {timeout:g} s"
+        case ErrorKind.TLS:
+            if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+                return f"TLS certificate not valid for {host}"
+            return "TLS handshake failed"
+        case ErrorKind.DNS:
+            return f"{host} does not resolve"
+        case ErrorKind.CONNECT:
+            refused = any(isinstance(c, ConnectionRefusedError) for c in causes)
+            if refused or "refused" in error.detail.lower():
+                return "connection refused"
+            return "connection failed"
+        case ErrorKind.REFUSED:
+            return "destination not allowed"
+        case ErrorKind.REJECTED:
+            return f"SMTP {error.code}" if error.code else "rejected by the SMTP server"
+        case ErrorKind.PROTOCOL:
+            return "invalid answer"
+    return "internal error"
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from mailnotify.delivery import errors
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.tls import client_context
@@ -97,7 +98,8 @@ class EmailSender:
                 async with asyncio.timeout(self._timeout):
                     await self._submit(message)
         except DeliveryError as error:
-            outcome = Outcome.from_error(error)
+            told = errors.phrase(error, host=self._target.host, timeout=self._timeout)
+            outcome = Outcome.from_error(error, told)
         else:
             outcome = Outcome(OutcomeKind.DELIVERED, "accepted", status=250)
         logger.info(

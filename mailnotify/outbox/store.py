@@ -15,7 +15,18 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
@@ -25,6 +36,7 @@ from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import (
     Channel,
     Delivery,
+    DeliveryAttempt,
     DeliveryStatus,
     Event,
     NotificationSettings,
@@ -36,7 +48,8 @@ from mailnotify.outbox.jobs import Job, Result, Skipped
 logger = logging.getLogger("mailnotify.worker")
 
 _ERROR_MAX = 500
-_RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error")
+_RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error", "attempts")
+_PHRASE_MAX = 200
 
 
 class Store:
@@ -177,27 +190,42 @@ class Store:
         """
         table = table_of(Delivery)
         now = self._clock()
-        rows = [row for result in results if (row := self._safe_row(result, now)) is not None]
-        if not rows:
+        made = [(r, row) for r in results if (row := self._safe_row(r, now)) is not None]
+        if not made:
             return None
         retries = [
             due
-            for row in rows
+            for _, row in made
             if row["status"] == DeliveryStatus.pending.value
             and isinstance(due := row["due_ms"], int)
         ]
-        with writing(self._engine) as session:
-            session.connection().execute(
-                update(table)
-                .where(
-                    and_(
-                        table.c.id == bindparam("b_id"),
-                        table.c.lease_until_ms == bindparam("b_lease"),
-                    )
+        change = (
+            update(table)
+            .where(
+                and_(
+                    table.c.id == bindparam("b_id"),
+                    table.c.lease_until_ms == bindparam("b_lease"),
                 )
-                .values({k: bindparam(k) for k in _RECORDED}),
-                rows,
             )
+            .values(
+                {
+                    **{k: bindparam(k) for k in _RECORDED},
+                    "destination": func.coalesce(bindparam("b_destination"), table.c.destination),
+                }
+            )
+        )
+        attempts = []
+        with writing(self._engine) as session:
+            connection = session.connection()
+            for result, row in made:
+                # Row by row: an attempt is written only where the lease still held.
+                if connection.execute(change, row).rowcount != 1:
+                    continue
+                attempt = _attempt(result)
+                if attempt is not None:
+                    attempts.append(attempt)
+            if attempts:
+                connection.execute(insert(table_of(DeliveryAttempt)), attempts)
         return min(retries, default=None)
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
@@ -219,14 +247,18 @@ class Store:
         row: dict[str, object] = {
             "b_id": job.delivery_id,
             "b_lease": job.lease_until_ms,
+            "b_destination": result.destination,
             "lease_until_ms": None,
             "delivered_ms": None,
             "due_ms": now,
             "last_error": None,
+            "attempts": job.attempts,
         }
         if isinstance(verdict, Skipped):
             row["status"] = DeliveryStatus.skipped.value
             row["last_error"] = verdict.reason[:_ERROR_MAX]
+            # Nothing was tried: the attempt counted at claim is taken back.
+            row["attempts"] = job.attempts - 1
         elif verdict.kind is OutcomeKind.DELIVERED:
             row["status"] = DeliveryStatus.delivered.value
             row["delivered_ms"] = now
@@ -242,6 +274,24 @@ class Store:
                 row["status"] = DeliveryStatus.pending.value
                 row["due_ms"] = int(retry.timestamp() * 1000)
         return row
+
+
+def _attempt(result: Result) -> dict[str, object] | None:
+    """The delivery_attempts row of a send that was tried; None for a skipped one."""
+    verdict = result.verdict
+    if isinstance(verdict, Skipped):
+        return None
+    delivered = verdict.kind is OutcomeKind.DELIVERED
+    error = None if delivered else (verdict.phrase or verdict.detail)
+    return {
+        "delivery_id": result.job.delivery_id,
+        "number": result.job.attempts,
+        "started_at": datetime.fromtimestamp(result.started_ms / 1000, UTC),
+        "duration_ms": result.duration_ms,
+        "status_code": verdict.status,
+        "error": None if error is None else error[:_PHRASE_MAX],
+        "response_excerpt": verdict.excerpt,
+    }
 
 
 def _settings(connection: Connection, user_ids: set[int]) -> dict[int, Mapping[str, Any]]:

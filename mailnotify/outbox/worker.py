@@ -27,7 +27,7 @@ from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.outbox import wake as wakeup
 from mailnotify.outbox.dispatch import Dispatcher
-from mailnotify.outbox.jobs import Job, Result
+from mailnotify.outbox.jobs import Job, Result, Skipped
 from mailnotify.outbox.outage import DATABASE_ERRORS, Outage
 from mailnotify.outbox.store import Store
 
@@ -90,17 +90,34 @@ class DeliveryWorker:
         An outcome recorded after the lease ran out could race another worker's attempt.
         An unexpected error is one failed attempt of this job, not of the batch.
         """
-        left = deadline - time.monotonic()
+        started_ms, started = self.store.now(), time.monotonic()
+        left = deadline - started
+        verdict: Outcome | Skipped
         if left <= 0:
-            return Result(job, Outcome(OutcomeKind.RETRY, "the lease ran out before sending"))
-        try:
-            verdict = await asyncio.wait_for(self._dispatcher.dispatch(job), left)
-        except TimeoutError:
-            verdict = Outcome(OutcomeKind.RETRY, "no outcome before the lease ran out")
-        except Exception as exc:
-            logger.exception("delivery %s failed unexpectedly", job.delivery_id)
-            verdict = Outcome(OutcomeKind.RETRY, f"unexpected {type(exc).__name__}")
-        return Result(job, verdict)
+            verdict = Outcome(
+                OutcomeKind.RETRY, "the lease ran out before sending", phrase="not sent in time"
+            )
+        else:
+            try:
+                verdict = await asyncio.wait_for(self._dispatcher.dispatch(job), left)
+            except TimeoutError:
+                verdict = Outcome(
+                    OutcomeKind.RETRY,
+                    "no outcome before the lease ran out",
+                    phrase=f"timed out after {left:.0f} s",
+                )
+            except Exception as exc:
+                logger.exception("delivery %s failed unexpectedly", job.delivery_id)
+                verdict = Outcome(
+                    OutcomeKind.RETRY, f"unexpected {type(exc).__name__}", phrase="internal error"
+                )
+        return Result(
+            job,
+            verdict,
+            started_ms=started_ms,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            destination=self._dispatcher.target(job),
+        )
 
     async def run_once(self) -> int:
         """Claim up to one batch, send it and record every outcome; how many were claimed."""

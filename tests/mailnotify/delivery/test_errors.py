@@ -11,7 +11,14 @@ import httpcore
 import httpx
 import pytest
 
-from mailnotify.delivery.errors import FOREIGN, DeliveryError, ErrorKind, translate, translated
+from mailnotify.delivery.errors import (
+    FOREIGN,
+    DeliveryError,
+    ErrorKind,
+    phrase,
+    translate,
+    translated,
+)
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 
 LIBRARIES = (httpx, httpcore, aiosmtplib)
@@ -173,3 +180,37 @@ def test_details_are_bounded() -> None:
     error = translate(httpx.ReadError("x" * 5000))
     assert error is not None
     assert len(error.detail) <= 300
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (TimeoutError(), "timed out after 10 s"),
+        (httpcore.ReadTimeout("read"), "timed out after 10 s"),
+        (
+            ssl.SSLCertVerificationError("mismatch"),
+            "TLS certificate not valid for hooks.example.com",
+        ),
+        (socket.gaierror(socket.EAI_NONAME, "unknown"), "hooks.example.com does not resolve"),
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+        (aiosmtplib.SMTPDataError(554, "rejected"), "SMTP 554"),
+    ],
+)
+def test_each_failure_is_a_phrase_a_consumer_can_act_on(exc: Exception, expected: str) -> None:
+    with pytest.raises(DeliveryError) as raised, translated():
+        raise exc
+    assert phrase(raised.value, host="hooks.example.com", timeout=10.0) == expected
+
+
+def _wrapped_tls_failure() -> None:
+    try:
+        raise ssl.SSLCertVerificationError("hostname mismatch")
+    except ssl.SSLError as cause:
+        raise httpcore.ConnectError("handshake") from cause
+
+
+def test_a_tls_failure_wrapped_by_the_transport_still_names_the_host() -> None:
+    with pytest.raises(DeliveryError) as raised, translated():
+        _wrapped_tls_failure()
+    told = phrase(raised.value, host="h.example", timeout=10)
+    assert told == "TLS certificate not valid for h.example"

@@ -28,6 +28,8 @@ from mailnotify.delivery.signing import generate_secret
 
 HOOK_NAMES = ("hooks.test", "multi.test", "127.0.0.1")
 SLOW_SECONDS = 1.0
+# Longer than any send's timeout: the receiver that never answers.
+HANG_SECONDS = 60.0
 
 
 @dataclass
@@ -77,6 +79,9 @@ class Receiver:
             return 410, []
         if path == "/slow":
             await asyncio.sleep(SLOW_SECONDS)
+            return 200, []
+        if path == "/hang":
+            await asyncio.sleep(HANG_SECONDS)
             return 200, []
         if path == "/redirect":
             return 307, [(b"location", b"/ok")]

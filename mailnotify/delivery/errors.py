@@ -18,13 +18,13 @@ another attempt on the retry schedule.
 
 from __future__ import annotations
 
-import smtplib
 import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
+import aiosmtplib
 import httpcore
 import httpx
 
@@ -45,11 +45,15 @@ class ErrorKind(StrEnum):
 class DeliveryError(Exception):
     """A delivery attempt failed; ``kind`` says how, ``code`` carries an SMTP reply code."""
 
-    def __init__(self, kind: ErrorKind, detail: str, *, code: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, detail: str, *, code: int | None = None, phrase: str | None = None
+    ) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
         self.code = code
+        # What a consumer is told, when the raiser knows better than ``phrase()``.
+        self.phrase = phrase
 
     @property
     def permanent(self) -> bool:
@@ -62,7 +66,7 @@ class DeliveryError(Exception):
 _K = ErrorKind
 
 # Looked up along the raised type's MRO, so the most specific entry wins. A test walks httpx,
-# httpcore and smtplib and requires every exception class they export to be a key here.
+# httpcore and aiosmtplib and requires every exception class they export to be a key here.
 FOREIGN: dict[type[BaseException], ErrorKind] = {
     # httpx: raised by the client itself (URL parsing, stream misuse) or by its transports.
     httpx.HTTPError: _K.PROTOCOL,
@@ -109,17 +113,22 @@ FOREIGN: dict[type[BaseException], ErrorKind] = {
     httpcore.ProtocolError: _K.PROTOCOL,
     httpcore.RemoteProtocolError: _K.PROTOCOL,
     httpcore.LocalProtocolError: _K.CLIENT,
-    # smtplib: replies carry a code, which decides temporary (4xx) or permanent (5xx).
-    smtplib.SMTPException: _K.PROTOCOL,
-    smtplib.SMTPNotSupportedError: _K.PROTOCOL,
-    smtplib.SMTPServerDisconnected: _K.CONNECT,
-    smtplib.SMTPResponseException: _K.REJECTED,
-    smtplib.SMTPSenderRefused: _K.REJECTED,
-    smtplib.SMTPRecipientsRefused: _K.REJECTED,
-    smtplib.SMTPDataError: _K.REJECTED,
-    smtplib.SMTPConnectError: _K.REJECTED,
-    smtplib.SMTPHeloError: _K.REJECTED,
-    smtplib.SMTPAuthenticationError: _K.REJECTED,
+    # aiosmtplib: replies carry a code, which decides temporary (4xx) or permanent (5xx).
+    aiosmtplib.SMTPException: _K.PROTOCOL,
+    aiosmtplib.SMTPNotSupported: _K.PROTOCOL,
+    aiosmtplib.SMTPServerDisconnected: _K.CONNECT,
+    aiosmtplib.SMTPConnectError: _K.CONNECT,
+    aiosmtplib.SMTPTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPConnectTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPReadTimeoutError: _K.TIMEOUT,
+    aiosmtplib.SMTPResponseException: _K.REJECTED,
+    aiosmtplib.SMTPConnectResponseError: _K.REJECTED,
+    aiosmtplib.SMTPHeloError: _K.REJECTED,
+    aiosmtplib.SMTPDataError: _K.REJECTED,
+    aiosmtplib.SMTPAuthenticationError: _K.REJECTED,
+    aiosmtplib.SMTPSenderRefused: _K.REJECTED,
+    aiosmtplib.SMTPRecipientRefused: _K.REJECTED,
+    aiosmtplib.SMTPRecipientsRefused: _K.REJECTED,
     # The standard library, below both clients.
     socket.gaierror: _K.DNS,
     ssl.SSLError: _K.TLS,
@@ -153,11 +162,11 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _reply_code(exc: BaseException) -> int | None:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         # One temporary refusal is reason enough to try again.
-        codes = [code for code, _ in exc.recipients.values()]
+        codes = [refusal.code for refusal in exc.recipients]
         return min(codes) if codes else None
     return None
 
@@ -168,14 +177,45 @@ def translate(exc: BaseException) -> DeliveryError | None:
     if kind is None:
         return None
     if kind is ErrorKind.CONNECT:
-        # httpcore wraps handshake and lookup failures in ConnectError, smtplib turns a
-        # timeout into SMTPServerDisconnected; the chain of causes tells what happened.
+        # httpcore and aiosmtplib wrap handshake and lookup failures in their connect errors;
+        # the chain of causes tells what happened.
         kind = next(
             (k for cause in _causes(exc) for t, k in _REFINED if isinstance(cause, t)), kind
         )
     text = str(exc) or type(exc).__name__
     detail = f"{type(exc).__name__}: {text}"[:_DETAIL_MAX]
     return DeliveryError(kind, detail, code=_reply_code(exc))
+
+
+def phrase(error: DeliveryError, *, host: str, timeout: float) -> str:
+    """The short phrase a consumer can act on (CONTRACT §7), for a send to ``host``.
+
+    Derived from the kind and the chain of causes; never the secret, never a header.
+    """
+    if error.phrase:
+        return error.phrase
+    causes = list(_causes(error))
+    match error.kind:
+        case ErrorKind.TIMEOUT:
+            return f"timed out after {timeout:g} s"
+        case ErrorKind.TLS:
+            if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+                return f"TLS certificate not valid for {host}"
+            return "TLS handshake failed"
+        case ErrorKind.DNS:
+            return f"{host} does not resolve"
+        case ErrorKind.CONNECT:
+            refused = any(isinstance(c, ConnectionRefusedError) for c in causes)
+            if refused or "refused" in error.detail.lower():
+                return "connection refused"
+            return "connection failed"
+        case ErrorKind.REFUSED:
+            return "destination not allowed"
+        case ErrorKind.REJECTED:
+            return f"SMTP {error.code}" if error.code else "rejected by the SMTP server"
+        case ErrorKind.PROTOCOL:
+            return "invalid answer"
+    return "internal error"
 
 
 @contextmanager

@@ -28,9 +28,14 @@ class Outcome:
     retry_after: float | None = None
     # Why the attempt failed, when it ended in an exception rather than an answer.
     error: ErrorKind | None = None
+    # The failure as a consumer reads it in the delivery log ("HTTP 500", "timed out
+    # after 10 s"); None when delivered.
+    phrase: str | None = None
+    # The start of the receiver's answer, as text.
+    excerpt: str | None = None
 
     @classmethod
-    def from_error(cls, error: DeliveryError) -> Outcome:
-        """The outcome of an attempt that ended in ``error``."""
+    def from_error(cls, error: DeliveryError, phrase: str | None = None) -> Outcome:
+        """The outcome of an attempt that ended in ``error``, told as ``phrase``."""
         kind = OutcomeKind.FAILED if error.permanent else OutcomeKind.RETRY
-        return cls(kind, error.detail, status=error.code, error=error.kind)
+        return cls(kind, error.detail, status=error.code, error=error.kind, phrase=phrase)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import smtplib
 import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+import aiosmtplib
+
+from mailnotify.delivery import errors
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.tls import client_context
@@ -67,7 +70,12 @@ class SmtpTarget:
 
 
 class EmailSender:
-    """Submits messages to one SMTP server; build once, share for every send."""
+    """Submits messages to one SMTP server; build once, share for every send.
+
+    On asyncio (aiosmtplib): ``timeout`` bounds the whole submission, and when it runs
+    out the connection is closed at once, so a message is never handed over after its
+    attempt was recorded as failed.
+    """
 
     def __init__(
         self,
@@ -80,16 +88,18 @@ class EmailSender:
         self._target = target
         self._timeout = timeout
         self._ssl = client_context(ca_bundle)
-        # smtplib's default, getfqdn(), asks DNS for a reverse lookup on every connection.
+        # The default, getfqdn(), asks DNS for a reverse lookup on every connection.
         self._helo = helo_name or socket.gethostname()
 
     async def send(self, message: EmailMessage) -> Outcome:
         """Submit ``message``; a 4xx reply or a network failure is worth a retry, 5xx is not."""
         try:
             with translated():
-                await asyncio.to_thread(self._submit, message)
+                async with asyncio.timeout(self._timeout):
+                    await self._submit(message)
         except DeliveryError as error:
-            outcome = Outcome.from_error(error)
+            told = errors.phrase(error, host=self._target.host, timeout=self._timeout)
+            outcome = Outcome.from_error(error, told)
         else:
             outcome = Outcome(OutcomeKind.DELIVERED, "accepted", status=250)
         logger.info(
@@ -104,29 +114,34 @@ class EmailSender:
         )
         return outcome
 
-    def _submit(self, message: EmailMessage) -> None:
+    async def _submit(self, message: EmailMessage) -> None:
         target = self._target
-        smtp: smtplib.SMTP
-        # Per socket operation; to_thread cannot be cancelled, so there is no overall cap.
-        if target.security == "tls":
-            smtp = smtplib.SMTP_SSL(
-                target.host,
-                target.port,
-                local_hostname=self._helo,
-                timeout=self._timeout,
-                context=self._ssl,
-            )
-        else:
-            smtp = smtplib.SMTP(
-                target.host, target.port, local_hostname=self._helo, timeout=self._timeout
-            )
-        with smtp:
-            if target.security == "starttls":
-                smtp.starttls(context=self._ssl)
+        smtp = aiosmtplib.SMTP(
+            hostname=target.host,
+            port=target.port,
+            local_hostname=self._helo,
+            timeout=self._timeout,
+            use_tls=target.security == "tls",
+            # Never upgraded on its own: "plain" means plain, "starttls" requires it.
+            start_tls=target.security == "starttls",
+            tls_context=self._ssl,
+        )
+        try:
+            await smtp.connect()
             if target.username is not None:
-                smtp.login(target.username, target.password or "")
-            refused = smtp.send_message(message)
+                await smtp.login(target.username, target.password or "")
+            refused, _ = await smtp.send_message(message)
+            with contextlib.suppress(aiosmtplib.SMTPException):
+                await smtp.execute_command(b"QUIT")
+        finally:
+            # Dropped at once, TLS or not: closing a TLS session gracefully would wait
+            # for the peer, and a timed-out send must stop now.
+            if isinstance(smtp.transport, asyncio.WriteTransport):
+                smtp.transport.abort()
+                # The socket itself closes on the loop's next turn.
+                await asyncio.sleep(0)
+            smtp.close()
         if refused:
             # Some recipients refused while others took it; the lowest code decides.
-            code = min(code for code, _ in refused.values())
+            code = min(reply.code for reply in refused.values())
             raise DeliveryError(ErrorKind.REJECTED, f"recipients refused: {code}", code=code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -14,7 +15,7 @@ import httpcore
 import httpx
 
 from mailnotify.addresses import AddressPolicy, IPAddress
-from mailnotify.delivery import signing
+from mailnotify.delivery import errors, signing
 from mailnotify.delivery.errors import DeliveryError, ErrorKind, translated
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.pools import TransportPool
@@ -27,6 +28,8 @@ TIMEOUT = 10.0
 # A kept connection the receiver may have closed meanwhile is not used after this long.
 KEEPALIVE_SECONDS = 5.0
 DRAIN_BYTES = 64 * 1024
+# How much of an answer the delivery log keeps (CONTRACT §7).
+EXCERPT_BYTES = 1024
 DRAIN_SECONDS = 1.0
 DRAIN_MARGIN = 0.05
 USER_AGENT = "mailnotify-webhooks/1"
@@ -115,7 +118,8 @@ class WebhookSender:
                     host = target.host
                     outcome = await self._post(pool, target, signed, body, now, budget)
         except DeliveryError as error:
-            outcome = Outcome.from_error(error)
+            told = errors.phrase(error, host=host, timeout=self._timeout)
+            outcome = Outcome.from_error(error, told)
         finally:
             if pool is not self._pool:
                 await pool.aclose()
@@ -152,7 +156,10 @@ class WebhookSender:
         refused = [a for a in addresses if not self._policy.permits(a)]
         if refused or not addresses:
             shown = ", ".join(str(a) for a in refused) or "nothing"
-            raise DeliveryError(ErrorKind.REFUSED, f"{host} resolves to {shown}: not allowed")
+            told = f"address {refused[0]} is not public" if refused else f"{host} has no address"
+            raise DeliveryError(
+                ErrorKind.REFUSED, f"{host} resolves to {shown}: not allowed", phrase=told
+            )
         headers = {"content-type": "application/json", "user-agent": USER_AGENT, **signed}
         request = self._requests.build_request("POST", target, content=body, headers=headers)
         async with pool.lease(host, port, addresses) as transport:
@@ -160,7 +167,11 @@ class WebhookSender:
             response = await transport.handle_async_request(request)
             try:
                 outcome = _judge(response, now)
-                await _drain(response, budget)
+                excerpt = await _drain(response, budget)
+                if excerpt:
+                    outcome = dataclasses.replace(
+                        outcome, excerpt=excerpt[:EXCERPT_BYTES].decode("utf-8", "replace")
+                    )
             finally:
                 await response.aclose()
         return outcome
@@ -173,8 +184,10 @@ class WebhookSender:
         return (literal,)
 
 
-async def _drain(response: httpx.Response, budget: asyncio.Timeout) -> None:
+async def _drain(response: httpx.Response, budget: asyncio.Timeout) -> bytes:
     """Read a short answer's body, so that its connection can serve the next request.
+
+    Returns the start of the body (what arrived of its first ``EXCERPT_BYTES``).
 
     Only status and headers matter; a long or slow body is left unread (its connection is
     closed instead), and whatever happens here does not change the outcome: it stops
@@ -185,17 +198,21 @@ async def _drain(response: httpx.Response, budget: asyncio.Timeout) -> None:
     when = budget.when()
     if when is not None:
         deadline = min(deadline, when - DRAIN_MARGIN)
+    start = bytearray()
     if deadline <= loop.time():
-        return
+        return bytes(start)
     try:
         async with asyncio.timeout_at(deadline):
             size = 0
             async for chunk in response.aiter_raw():
                 size += len(chunk)
+                if len(start) < EXCERPT_BYTES:
+                    start += chunk[: EXCERPT_BYTES - len(start)]
                 if size > DRAIN_BYTES:
-                    return
+                    break
     except (TimeoutError, httpx.HTTPError, httpcore.NetworkError, httpcore.ProtocolError):
-        return
+        pass
+    return bytes(start)
 
 
 class _NoTransport(httpx.AsyncBaseTransport):
@@ -208,8 +225,19 @@ def _judge(response: httpx.Response, now: datetime) -> Outcome:
     if 200 <= status < 300:
         return Outcome(OutcomeKind.DELIVERED, f"HTTP {status}", status=status)
     if 300 <= status < 400:
-        return Outcome(OutcomeKind.RETRY, f"HTTP {status}: redirect not followed", status=status)
+        return Outcome(
+            OutcomeKind.RETRY,
+            f"HTTP {status}: redirect not followed",
+            status=status,
+            phrase="redirect not followed",
+        )
     retry_after = None
     if status in (429, 503) and "retry-after" in response.headers:
         retry_after = parse_retry_after(response.headers["retry-after"], now)
-    return Outcome(OutcomeKind.RETRY, f"HTTP {status}", status=status, retry_after=retry_after)
+    return Outcome(
+        OutcomeKind.RETRY,
+        f"HTTP {status}",
+        status=status,
+        retry_after=retry_after,
+        phrase=f"HTTP {status}",
+    )

@@ -17,7 +17,7 @@ from mailnotify.delivery.tls import BadCABundle
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.outbox.dispatch import Dispatcher, Senders
 from mailnotify.outbox.store import Store
-from mailnotify.outbox.worker import DeliveryWorker
+from mailnotify.outbox.worker import DeliveryWorker, listen_url
 from mailnotify.quota import Thresholds
 
 
@@ -45,6 +45,8 @@ def build_worker(
     rng: Random | None = None,
     batch: int = 256,
     concurrency: int = 64,
+    per_destination: int = 8,
+    idle_cap: float = 10.0,
     lease_ms: int | None = None,
 ) -> DeliveryWorker:
     """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
@@ -63,4 +65,7 @@ def build_worker(
         webhooks=senders.webhooks,
         batch=batch,
         concurrency=concurrency,
+        per_destination=per_destination,
+        idle_cap=idle_cap,
+        listen_url=listen_url(engine),
     )

@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from mailnotify.delivery.email import QuotaNotice, compose_mailbox_warning, compose_quota_email
-from mailnotify.delivery.outcome import Outcome, OutcomeKind
+from mailnotify.delivery.outcome import Outcome
 from mailnotify.delivery.smtp import EmailSender
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.models import Channel
@@ -22,6 +23,7 @@ _WEBHOOK_SWITCH = {
 }
 SWITCHED_OFF = Skipped("switched off before sending")
 USER_DISABLED = Skipped("the user is disabled")
+NO_SMTP = Skipped("no SMTP server configured")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,32 @@ class Dispatcher:
     def __init__(self, senders: Senders, thresholds: Thresholds) -> None:
         self._senders = senders
         self._thresholds = thresholds
+
+    def destination(self, job: Job) -> str | None:
+        """Whom sending ``job`` would occupy (a webhook host, or the SMTP server), if anyone."""
+        if job.user_disabled:
+            return None
+        if job.channel is Channel.webhook:
+            url = (job.settings or {}).get("notification_url")
+            if not isinstance(url, str):
+                return None
+            try:
+                host = urlsplit(url).hostname
+            except ValueError:
+                host = None
+            return f"webhook {host or url}"
+        return "smtp" if self._senders.emails is not None else None
+
+    def target(self, job: Job) -> str | None:
+        """The URL or address a send of ``job`` goes to, as the delivery log shows it."""
+        settings = job.settings or {}
+        if job.channel is Channel.webhook:
+            url = settings.get("notification_url")
+            return url if isinstance(url, str) else None
+        if job.channel is Channel.email:
+            address = settings.get("notification_email")
+            return address if isinstance(address, str) else None
+        return job.recipient
 
     async def dispatch(self, job: Job) -> Outcome | Skipped:
         """Send ``job``, unless its recipient's settings say not to."""
@@ -63,7 +91,7 @@ class Dispatcher:
         emails = self._senders.emails
         if emails is None:
             # Before composing, which costs more than the rest of the attempt.
-            return Outcome(OutcomeKind.RETRY, "no SMTP server is configured")
+            return NO_SMTP
         notice = _notice(json.loads(body), self._thresholds)
         message_id = f"delivery-{job.delivery_id}"
         sender = self._senders.sender_address

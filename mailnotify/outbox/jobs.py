@@ -42,3 +42,8 @@ class Result:
 
     job: Job
     verdict: Outcome | Skipped
+    # When the attempt started (epoch ms) and how long it took.
+    started_ms: int = 0
+    duration_ms: int = 0
+    # The URL or address the attempt went to, when there was one.
+    destination: str | None = None

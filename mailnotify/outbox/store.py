@@ -1,4 +1,4 @@
-"""The only code that writes deliveries once they are queued: claim, record.
+"""The only code that writes deliveries once they are queued: claim, record, requeue.
 
 A claim is a lease: the row gets ``lease_until_ms`` and one more attempt in a committed
 transaction before anything is sent, so a worker killed mid-batch loses nothing (the
@@ -15,7 +15,18 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
@@ -25,6 +36,7 @@ from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import (
     Channel,
     Delivery,
+    DeliveryAttempt,
     DeliveryStatus,
     Event,
     NotificationSettings,
@@ -36,7 +48,8 @@ from mailnotify.outbox.jobs import Job, Result, Skipped
 logger = logging.getLogger("mailnotify.worker")
 
 _ERROR_MAX = 500
-_RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error")
+_RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error", "attempts")
+_PHRASE_MAX = 200
 
 
 class Store:
@@ -49,6 +62,10 @@ class Store:
         self._clock = clock
         self._lease_ms = lease_ms
         self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
+
+    def now(self) -> int:
+        """The store's clock, in epoch milliseconds."""
+        return self._clock()
 
     @property
     def lease_ms(self) -> int:
@@ -120,13 +137,35 @@ class Store:
             for row in rows
         ]
 
-    def record(self, results: Sequence[Result]) -> None:
-        """Write the outcomes; a row whose lease was taken over meanwhile is left alone."""
+    def next_due(self) -> int | None:
+        """When the earliest delivery nobody holds is due (epoch ms), or None: one cheap read."""
         table = table_of(Delivery)
         now = self._clock()
-        rows = [row for result in results if (row := self._safe_row(result, now)) is not None]
-        if not rows:
+        # In due order along the (status, due_ms) index: the first row not leased ends it.
+        query = (
+            select(table.c.due_ms)
+            .where(
+                table.c.status == DeliveryStatus.pending.value,
+                or_(table.c.lease_until_ms.is_(None), table.c.lease_until_ms < now),
+            )
+            .order_by(table.c.due_ms)
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            due = connection.execute(query).scalar()
+        return None if due is None else int(due)
+
+    def requeue(self, jobs: Sequence[Job], *, delay_ms: int) -> None:
+        """Give claimed jobs back unsent: the lease ends, the attempt does not count.
+
+        They become due again after ``delay_ms`` at the earliest, so that the next claim
+        takes other deliveries first.
+        """
+        if not jobs:
             return
+        table = table_of(Delivery)
+        due = self._clock() + delay_ms
+        rows = [{"b_id": job.delivery_id, "b_lease": job.lease_until_ms} for job in jobs]
         with writing(self._engine) as session:
             session.connection().execute(
                 update(table)
@@ -136,9 +175,58 @@ class Store:
                         table.c.lease_until_ms == bindparam("b_lease"),
                     )
                 )
-                .values({k: bindparam(k) for k in _RECORDED}),
+                .values(
+                    lease_until_ms=None,
+                    attempts=table.c.attempts - 1,
+                    due_ms=case((table.c.due_ms < due, due), else_=table.c.due_ms),
+                ),
                 rows,
             )
+
+    def record(self, results: Sequence[Result]) -> int | None:
+        """Write the outcomes; a row whose lease was taken over meanwhile is left alone.
+
+        Returns when the earliest retry among them is due (epoch ms), or None.
+        """
+        table = table_of(Delivery)
+        now = self._clock()
+        made = [(r, row) for r in results if (row := self._safe_row(r, now)) is not None]
+        if not made:
+            return None
+        retries = [
+            due
+            for _, row in made
+            if row["status"] == DeliveryStatus.pending.value
+            and isinstance(due := row["due_ms"], int)
+        ]
+        change = (
+            update(table)
+            .where(
+                and_(
+                    table.c.id == bindparam("b_id"),
+                    table.c.lease_until_ms == bindparam("b_lease"),
+                )
+            )
+            .values(
+                {
+                    **{k: bindparam(k) for k in _RECORDED},
+                    "destination": func.coalesce(bindparam("b_destination"), table.c.destination),
+                }
+            )
+        )
+        attempts = []
+        with writing(self._engine) as session:
+            connection = session.connection()
+            for result, row in made:
+                # Row by row: an attempt is written only where the lease still held.
+                if connection.execute(change, row).rowcount != 1:
+                    continue
+                attempt = _attempt(result)
+                if attempt is not None:
+                    attempts.append(attempt)
+            if attempts:
+                connection.execute(insert(table_of(DeliveryAttempt)), attempts)
+        return min(retries, default=None)
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
         """The row of ``result``; one row that cannot be made is that job's failed attempt."""
@@ -159,14 +247,18 @@ class Store:
         row: dict[str, object] = {
             "b_id": job.delivery_id,
             "b_lease": job.lease_until_ms,
+            "b_destination": result.destination,
             "lease_until_ms": None,
             "delivered_ms": None,
             "due_ms": now,
             "last_error": None,
+            "attempts": job.attempts,
         }
         if isinstance(verdict, Skipped):
             row["status"] = DeliveryStatus.skipped.value
             row["last_error"] = verdict.reason[:_ERROR_MAX]
+            # Nothing was tried: the attempt counted at claim is taken back.
+            row["attempts"] = job.attempts - 1
         elif verdict.kind is OutcomeKind.DELIVERED:
             row["status"] = DeliveryStatus.delivered.value
             row["delivered_ms"] = now
@@ -182,6 +274,24 @@ class Store:
                 row["status"] = DeliveryStatus.pending.value
                 row["due_ms"] = int(retry.timestamp() * 1000)
         return row
+
+
+def _attempt(result: Result) -> dict[str, object] | None:
+    """The delivery_attempts row of a send that was tried; None for a skipped one."""
+    verdict = result.verdict
+    if isinstance(verdict, Skipped):
+        return None
+    delivered = verdict.kind is OutcomeKind.DELIVERED
+    error = None if delivered else (verdict.phrase or verdict.detail)
+    return {
+        "delivery_id": result.job.delivery_id,
+        "number": result.job.attempts,
+        "started_at": datetime.fromtimestamp(result.started_ms / 1000, UTC),
+        "duration_ms": result.duration_ms,
+        "status_code": verdict.status,
+        "error": None if error is None else error[:_PHRASE_MAX],
+        "response_excerpt": verdict.excerpt,
+    }
 
 
 def _settings(connection: Connection, user_ids: set[int]) -> dict[int, Mapping[str, Any]]:

@@ -2,26 +2,52 @@
 
 Phases, each in its own module: ``store.claim`` (a leased ``Job``) -> ``dispatch`` (an
 ``Outcome`` or ``Skipped``) -> ``store.record``. Here: leases, concurrency, the loop.
+
+Every send runs as its own task and is recorded as soon as it ends (the results that end
+while a write is under way go in the next one), so a slow receiver delays nobody's
+record but its own. The loop claims again whenever slots are free; a destination (one
+webhook host, or the SMTP server) gets at most ``per_destination`` of them, and jobs
+claimed beyond that are given back unsent for a moment. An idle worker sleeps until the
+next delivery is due, a wake-up, or ``idle_cap`` seconds (a missed wake-up costs no
+more).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections import Counter
 from typing import Protocol
+
+from sqlalchemy import Engine
 
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.outbox import wake as wakeup
 from mailnotify.outbox.dispatch import Dispatcher
-from mailnotify.outbox.jobs import Job, Result
+from mailnotify.outbox.jobs import Job, Result, Skipped
+from mailnotify.outbox.outage import DATABASE_ERRORS, Outage
 from mailnotify.outbox.store import Store
 
 logger = logging.getLogger("mailnotify.worker")
 
+# How long a job claimed beyond its destination's share waits before it is due again.
+REQUEUE_DELAY_MS = 2000
+# A send must end, or be recorded as a retry, within this part of its lease: the rest
+# is left for writing the outcome.
+LEASE_SHARE = 0.8
+# After a claim found less than it asked for, while rows held by others are due.
+_BUSY_PAUSE = 0.1
+
 
 class Wake(Protocol):
-    """Something an idle worker waits on: new deliveries, or ``timeout`` seconds."""
+    """What wakes an idle worker: ``notify`` from a writer, ``wait`` in the loop."""
+
+    def notify(self) -> None:
+        """New deliveries are waiting."""
+        ...
 
     async def wait(self, timeout: float) -> None:
         """Return when woken, or after ``timeout`` seconds."""
@@ -29,7 +55,7 @@ class Wake(Protocol):
 
 
 class DeliveryWorker:
-    """Sends what the outbox holds, ``concurrency`` sends at a time."""
+    """Sends what the outbox holds: ``concurrency`` sends at a time at most."""
 
     def __init__(
         self,
@@ -39,58 +65,196 @@ class DeliveryWorker:
         webhooks: WebhookSender,
         batch: int = 256,
         concurrency: int = 64,
+        per_destination: int = 8,
+        idle_cap: float = 10.0,
+        listen_url: str | None = None,
     ) -> None:
         self.store = store
         self._dispatcher = dispatcher
         self._webhooks = webhooks
         self._batch = batch
-        self._limit = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._per_destination = per_destination
+        self._idle_cap = idle_cap
+        self._listen_url = listen_url
+        self._inflight: dict[asyncio.Task[None], Job] = {}
+        self._busy: Counter[str] = Counter()
+        self._finished: list[Result] = []
+        self._recorder: asyncio.Task[None] | None = None
+        self._poke = asyncio.Event()
+        self._outage = Outage(logger)
 
     async def send(self, job: Job, deadline: float) -> Result:
-        """Dispatch one job before ``deadline`` (monotonic), inside the lease its batch holds.
+        """Dispatch one job before ``deadline`` (monotonic), inside the lease it holds.
 
         An outcome recorded after the lease ran out could race another worker's attempt.
         An unexpected error is one failed attempt of this job, not of the batch.
         """
-        async with self._limit:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return Result(job, Outcome(OutcomeKind.RETRY, "the lease ran out before sending"))
+        started_ms, started = self.store.now(), time.monotonic()
+        left = deadline - started
+        verdict: Outcome | Skipped
+        if left <= 0:
+            verdict = Outcome(
+                OutcomeKind.RETRY, "the lease ran out before sending", phrase="not sent in time"
+            )
+        else:
             try:
                 verdict = await asyncio.wait_for(self._dispatcher.dispatch(job), left)
             except TimeoutError:
-                verdict = Outcome(OutcomeKind.RETRY, "no outcome before the lease ran out")
+                verdict = Outcome(
+                    OutcomeKind.RETRY,
+                    "no outcome before the lease ran out",
+                    phrase=f"timed out after {left:.0f} s",
+                )
             except Exception as exc:
                 logger.exception("delivery %s failed unexpectedly", job.delivery_id)
-                verdict = Outcome(OutcomeKind.RETRY, f"unexpected {type(exc).__name__}")
-            return Result(job, verdict)
+                verdict = Outcome(
+                    OutcomeKind.RETRY, f"unexpected {type(exc).__name__}", phrase="internal error"
+                )
+        return Result(
+            job,
+            verdict,
+            started_ms=started_ms,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            destination=self._dispatcher.target(job),
+        )
 
     async def run_once(self) -> int:
-        """Claim, send and record one batch; the number of deliveries handled."""
-        claimed_at = time.monotonic()
-        jobs = await asyncio.to_thread(self.store.claim, self._batch)
-        if not jobs:
-            return 0
-        # Leave a fifth of the lease for recording the outcomes.
-        deadline = claimed_at + self.store.lease_ms / 1000 * 0.8
+        """Claim up to one batch, send it and record every outcome; how many were claimed."""
         async with self._webhooks.connections():
-            results = await asyncio.gather(*(self.send(job, deadline) for job in jobs))
-        await asyncio.to_thread(self.store.record, results)
+            jobs = await self._claim(self._batch)
+            await self._settle()
         return len(jobs)
 
-    async def run(self, stop: asyncio.Event, wake: Wake | None = None, idle: float = 0.1) -> None:
-        """Work until ``stop`` is set; between empty polls wait ``idle`` s or for ``wake``."""
+    async def run(self, stop: asyncio.Event, wake: Wake | None = None) -> None:
+        """Work until ``stop`` is set; then let the sends in flight end and record them."""
+        signal = wake if wake is not None else wakeup.OutboxSignal()
+        listener = None
+        if self._listen_url is not None:
+            listener = asyncio.create_task(wakeup.listen(self._listen_url, signal.notify))
         # Connections to receivers outlive a batch, so a busy receiver is not handshaken
         # with again for every batch.
-        async with self._webhooks.connections():
-            while not stop.is_set():
+        try:
+            async with self._webhooks.connections():
                 try:
-                    handled = await self.run_once()
-                except Exception:
-                    logger.exception("delivery batch failed; retrying shortly")
-                    handled = 0
-                if handled == 0:
-                    if wake is not None:
-                        await wake.wait(idle)
-                    else:
-                        await asyncio.sleep(idle)
+                    await self._loop(stop, signal)
+                finally:
+                    await self._settle()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _loop(self, stop: asyncio.Event, wake: Wake) -> None:
+        while not stop.is_set():
+            self._poke.clear()
+            try:
+                pause = await self._step()
+                self._outage.succeeded()
+            except DATABASE_ERRORS as exc:
+                pause = self._outage.failed(exc)
+            except Exception:
+                logger.exception("the delivery loop failed; trying again shortly")
+                pause = 1.0
+            if pause > 0:
+                await self._sleep(pause, stop, wake)
+
+    async def _step(self) -> float:
+        """Claim what is due and free to start; how long to sleep before the next step."""
+        free = self._concurrency - len(self._inflight)
+        if free <= 0:
+            # A send that ends pokes the loop.
+            return self._idle_cap
+        due = await asyncio.to_thread(self.store.next_due)
+        if due is None:
+            return self._idle_cap
+        wait_ms = due - self.store.now()
+        if wait_ms > 0:
+            return min(wait_ms / 1000, self._idle_cap)
+        limit = min(self._batch, free)
+        jobs = await self._claim(limit)
+        # Fewer than asked: the rest of what is due is being claimed by another worker.
+        return 0 if len(jobs) == limit else _BUSY_PAUSE
+
+    async def _sleep(self, seconds: float, stop: asyncio.Event, wake: Wake) -> None:
+        waiters = [
+            asyncio.create_task(self._poke.wait()),
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(wake.wait(seconds)),
+        ]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            await asyncio.gather(*waiters, return_exceptions=True)
+
+    async def _claim(self, limit: int) -> list[Job]:
+        """Claim up to ``limit`` jobs and start those whose destination has room."""
+        claimed_at = time.monotonic()
+        jobs = await asyncio.to_thread(self.store.claim, limit)
+        deadline = claimed_at + self.store.lease_ms / 1000 * LEASE_SHARE
+        over = []
+        for job in jobs:
+            destination = self._dispatcher.destination(job)
+            if destination is not None:
+                if self._busy[destination] >= self._per_destination:
+                    over.append(job)
+                    continue
+                self._busy[destination] += 1
+            task = asyncio.create_task(self._run_job(job, destination, deadline))
+            self._inflight[task] = job
+            task.add_done_callback(self._forget)
+        if over:
+            await asyncio.to_thread(self.store.requeue, over, delay_ms=REQUEUE_DELAY_MS)
+        return jobs
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._inflight.pop(task, None)
+
+    async def _run_job(self, job: Job, destination: str | None, deadline: float) -> None:
+        try:
+            result = await self.send(job, deadline)
+        finally:
+            if destination is not None:
+                self._busy[destination] -= 1
+                if not self._busy[destination]:
+                    del self._busy[destination]
+        self._finished.append(result)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record())
+        # A free slot: the loop may be waiting for one.
+        self._poke.set()
+
+    async def _record(self) -> None:
+        """Write what has ended, in as few transactions as the database keeps up with."""
+        while self._finished:
+            results, self._finished = self._finished, []
+            try:
+                earliest = await asyncio.to_thread(self.store.record, results)
+                self._outage.succeeded()
+            except DATABASE_ERRORS as exc:
+                # Their leases run out and they are sent again: at least once.
+                self._outage.failed(exc)
+                continue
+            except Exception:
+                logger.exception("recording %d outcomes failed", len(results))
+                continue
+            if earliest is not None and earliest - self.store.now() < self._idle_cap * 1000:
+                self._poke.set()
+
+    async def _settle(self) -> None:
+        """Wait until every send in flight has ended and been recorded."""
+        while self._inflight or (self._recorder is not None and not self._recorder.done()):
+            if self._inflight:
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+            if self._recorder is not None:
+                await self._recorder
+
+
+def listen_url(engine: Engine) -> str | None:
+    """The libpq URL a worker listens for wake-ups on, for PostgreSQL; None elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from mailnotify.bulk import bind, insert_many
 from mailnotify.models import Channel, Delivery, Event, new_delivery_id, table_of
+from mailnotify.outbox.wake import notify_in
 
 _EVENT_COLUMNS = ("id", "action_type", "domain_name", "created_at", "body")
 _DELIVERY_COLUMNS = (
@@ -69,3 +70,4 @@ class Outbox:
             insert_many(connection, table_of(Event).name, _EVENT_COLUMNS, rows)
         if self.deliveries:
             insert_many(connection, table_of(Delivery).name, _DELIVERY_COLUMNS, self.deliveries)
+            notify_in(connection)

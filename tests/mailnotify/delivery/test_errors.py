@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import smtplib
 import socket
 import ssl
 from types import ModuleType
 
+import aiosmtplib
 import httpcore
 import httpx
 import pytest
 
-from mailnotify.delivery.errors import FOREIGN, DeliveryError, ErrorKind, translate, translated
+from mailnotify.delivery.errors import (
+    FOREIGN,
+    DeliveryError,
+    ErrorKind,
+    phrase,
+    translate,
+    translated,
+)
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 
-LIBRARIES = (httpx, httpcore, smtplib)
+LIBRARIES = (httpx, httpcore, aiosmtplib)
 
 
 def exception_classes(module: ModuleType) -> list[type[BaseException]]:
@@ -36,12 +43,14 @@ def instance(cls: type[BaseException]) -> BaseException:
     if cls is httpx.HTTPStatusError:
         request = httpx.Request("POST", "https://hooks.example/")
         return cls("500", request=request, response=httpx.Response(500, request=request))
-    if cls is smtplib.SMTPRecipientsRefused:
-        return cls({"a@example.com": (550, b"no such user")})
-    if cls is smtplib.SMTPSenderRefused:
-        return cls(553, b"sender refused", "from@example.com")
-    if issubclass(cls, smtplib.SMTPResponseException):
-        return cls(421, b"closing")
+    if cls is aiosmtplib.SMTPRecipientsRefused:
+        return cls([aiosmtplib.SMTPRecipientRefused(550, "no such user", "a@example.com")])
+    if cls is aiosmtplib.SMTPSenderRefused:
+        return cls(553, "sender refused", "from@example.com")
+    if cls is aiosmtplib.SMTPRecipientRefused:
+        return cls(550, "no such user", "a@example.com")
+    if issubclass(cls, aiosmtplib.SMTPResponseException):
+        return cls(421, "closing")
     if issubclass(cls, httpx.StreamError) and cls is not httpx.StreamError:
         stream_error: type[Exception] = cls  # its subclasses take no message
         return stream_error()
@@ -74,8 +83,9 @@ def test_each_becomes_a_delivery_error_at_the_seam(cls: type[BaseException]) -> 
         (httpcore.RemoteProtocolError("illegal header"), ErrorKind.PROTOCOL),
         (httpx.InvalidURL("bad"), ErrorKind.REFUSED),
         (httpcore.UnsupportedProtocol("ftp"), ErrorKind.REFUSED),
-        (smtplib.SMTPServerDisconnected("gone"), ErrorKind.CONNECT),
-        (smtplib.SMTPNotSupportedError("no STARTTLS"), ErrorKind.PROTOCOL),
+        (aiosmtplib.SMTPServerDisconnected("gone"), ErrorKind.CONNECT),
+        (aiosmtplib.SMTPNotSupported("no STARTTLS"), ErrorKind.PROTOCOL),
+        (aiosmtplib.SMTPReadTimeoutError("timed out"), ErrorKind.TIMEOUT),
     ],
 )
 def test_kinds_follow_the_failure(exc: BaseException, kind: ErrorKind) -> None:
@@ -98,30 +108,39 @@ def test_a_connect_error_caused_by_tls_dns_or_timeout_says_so() -> None:
         assert error.kind is kind
 
 
-def test_smtplib_hides_a_timeout_in_the_context_of_a_disconnect() -> None:
+def test_a_tls_failure_inside_an_smtp_connect_error_says_tls() -> None:
     try:
         try:
-            raise TimeoutError("timed out")
-        except OSError as exc:
-            raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}")  # noqa: B904
-    except smtplib.SMTPServerDisconnected as disconnected:
-        error = translate(disconnected)
+            raise ssl.SSLCertVerificationError("hostname mismatch")
+        except ssl.SSLError as exc:
+            raise aiosmtplib.SMTPConnectError(f"Error connecting: {exc}") from exc
+    except aiosmtplib.SMTPConnectError as connect_error:
+        error = translate(connect_error)
     assert error is not None
-    assert error.kind is ErrorKind.TIMEOUT
+    assert error.kind is ErrorKind.TLS
 
 
 @pytest.mark.parametrize(
     ("exc", "code", "permanent"),
     [
-        (smtplib.SMTPResponseException(451, b"try later"), 451, False),
-        (smtplib.SMTPDataError(554, b"rejected"), 554, True),
-        (smtplib.SMTPAuthenticationError(535, b"bad credentials"), 535, True),
-        (smtplib.SMTPConnectError(421, b"too busy"), 421, False),
-        (smtplib.SMTPRecipientsRefused({"a@x.example": (550, b"unknown")}), 550, True),
+        (aiosmtplib.SMTPResponseException(451, "try later"), 451, False),
+        (aiosmtplib.SMTPDataError(554, "rejected"), 554, True),
+        (aiosmtplib.SMTPAuthenticationError(535, "bad credentials"), 535, True),
+        (aiosmtplib.SMTPConnectResponseError(421, "too busy"), 421, False),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(550, "unknown", "a@x.example")]
+            ),
+            550,
+            True,
+        ),
         # One recipient refused for now: worth a retry.
         (
-            smtplib.SMTPRecipientsRefused(
-                {"a@x.example": (550, b"unknown"), "b@x.example": (452, b"full")}
+            aiosmtplib.SMTPRecipientsRefused(
+                [
+                    aiosmtplib.SMTPRecipientRefused(550, "unknown", "a@x.example"),
+                    aiosmtplib.SMTPRecipientRefused(452, "full", "b@x.example"),
+                ]
             ),
             452,
             False,
@@ -129,7 +148,7 @@ def test_smtplib_hides_a_timeout_in_the_context_of_a_disconnect() -> None:
     ],
 )
 def test_smtp_replies_decide_permanence(
-    exc: smtplib.SMTPException, code: int, permanent: bool
+    exc: aiosmtplib.SMTPException, code: int, permanent: bool
 ) -> None:
     error = translate(exc)
     assert error is not None
@@ -161,3 +180,37 @@ def test_details_are_bounded() -> None:
     error = translate(httpx.ReadError("x" * 5000))
     assert error is not None
     assert len(error.detail) <= 300
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (TimeoutError(), "timed out after 10 s"),
+        (httpcore.ReadTimeout("read"), "timed out after 10 s"),
+        (
+            ssl.SSLCertVerificationError("mismatch"),
+            "TLS certificate not valid for hooks.example.com",
+        ),
+        (socket.gaierror(socket.EAI_NONAME, "unknown"), "hooks.example.com does not resolve"),
+        (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+        (aiosmtplib.SMTPDataError(554, "rejected"), "SMTP 554"),
+    ],
+)
+def test_each_failure_is_a_phrase_a_consumer_can_act_on(exc: Exception, expected: str) -> None:
+    with pytest.raises(DeliveryError) as raised, translated():
+        raise exc
+    assert phrase(raised.value, host="hooks.example.com", timeout=10.0) == expected
+
+
+def _wrapped_tls_failure() -> None:
+    try:
+        raise ssl.SSLCertVerificationError("hostname mismatch")
+    except ssl.SSLError as cause:
+        raise httpcore.ConnectError("handshake") from cause
+
+
+def test_a_tls_failure_wrapped_by_the_transport_still_names_the_host() -> None:
+    with pytest.raises(DeliveryError) as raised, translated():
+        _wrapped_tls_failure()
+    told = phrase(raised.value, host="h.example", timeout=10)
+    assert told == "TLS certificate not valid for h.example"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -222,3 +224,87 @@ def test_bad_smtp_urls_say_why(url: str, problem: str) -> None:
 def test_the_password_stays_out_of_repr() -> None:
     target = SmtpTarget.parse("smtps://user:hunter2@mail.example")
     assert "hunter2" not in repr(target)
+
+
+class Trickler:
+    """An SMTP server that waits ``delay`` s before each reply, and accepts anything.
+
+    Each reply comes before a per-operation timeout of more than ``delay`` would end, so
+    only a bound on the whole submission stops a client.
+    """
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.received = b""
+        self.closed_by_client = asyncio.Event()
+
+    async def _pause(self, reader: asyncio.StreamReader) -> bool:
+        """Wait before a reply; False when the client left meanwhile."""
+        try:
+            # A client says nothing while it waits for a reply: only its leaving ends this.
+            early = await asyncio.wait_for(reader.read(1), self.delay)
+        except TimeoutError:
+            return True
+        self.received += early
+        return bool(early)
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if await self._pause(reader):
+                writer.write(b"220 slow.example ESMTP\r\n")
+                in_data = False
+                while line := await reader.readline():
+                    self.received += line
+                    if in_data and line != b".\r\n":
+                        continue
+                    if not await self._pause(reader):
+                        break
+                    in_data = line.upper().startswith(b"DATA")
+                    writer.write(b"354 go ahead\r\n" if in_data else b"250 ok\r\n")
+                    await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            self.closed_by_client.set()
+            writer.close()
+
+    @property
+    def message_accepted(self) -> bool:
+        """Whether a whole message reached the end of its DATA."""
+        return b"\r\n.\r\n" in self.received
+
+
+@pytest.fixture
+async def trickler() -> AsyncIterator[tuple[Trickler, int]]:
+    server = Trickler(0.8)
+    listener = await asyncio.start_server(server, "127.0.0.1", 0)
+    yield server, listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+
+
+async def test_defect_6_a_slow_smtp_server_costs_the_timeout_not_a_timeout_per_reply(
+    trickler: tuple[Trickler, int],
+) -> None:
+    server, port = trickler
+    sender = EmailSender(SmtpTarget("127.0.0.1", port), timeout=1.0, helo_name="t")
+    started = time.monotonic()
+    outcome = await sender.send(quota_email())
+    # Seven replies at 0.8 s each would take over 5 s.
+    assert time.monotonic() - started < 4
+    assert (outcome.kind, outcome.error) == (OutcomeKind.RETRY, ErrorKind.TIMEOUT)
+    await asyncio.wait_for(server.closed_by_client.wait(), 5)
+    assert not server.message_accepted
+
+
+async def test_defect_6_a_cancelled_smtp_send_never_happens_later(
+    trickler: tuple[Trickler, int],
+) -> None:
+    server, port = trickler
+    sender = EmailSender(SmtpTarget("127.0.0.1", port), timeout=60, helo_name="t")
+    # As the worker does when a job's lease runs out: the attempt is then recorded a retry.
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(sender.send(quota_email()), 1.0)
+    await asyncio.wait_for(server.closed_by_client.wait(), 5)
+    await asyncio.sleep(6)  # as long as the whole submission would have taken
+    assert not server.message_accepted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -124,6 +125,19 @@ def delivery_rows(engine: Engine, *, mailbox: bool = False) -> list[dict[str, An
         return [
             dict(row) for row in rows.mappings() if mailbox or row["channel"] != "mailbox_email"
         ]
+
+
+def attempt_rows(engine: Engine) -> list[dict[str, Any]]:
+    """Every attempt recorded, in order, with its delivery's destination."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.number, a.status_code, a.error, a.response_excerpt, a.duration_ms,"
+                " a.started_at, d.destination FROM delivery_attempts a"
+                " JOIN deliveries d ON d.id = a.delivery_id ORDER BY a.id"
+            )
+        )
+        return [dict(row) for row in rows.mappings()]
 
 
 async def test_delivers_a_signed_webhook_with_the_event_id(
@@ -258,7 +272,9 @@ async def test_quota_emails_go_to_the_account_and_warnings_to_the_mailbox(
     assert {r["status"] for r in delivery_rows(engine, mailbox=True)} == {"delivered"}
 
 
-async def test_without_smtp_emails_wait_for_it(scene: Scene, worker: DeliveryWorker) -> None:
+async def test_without_smtp_emails_are_skipped_not_retried(
+    scene: Scene, worker: DeliveryWorker
+) -> None:
     scene.client.put(
         "/api/users/me/notifications",
         headers=scene.customer.headers,
@@ -268,9 +284,10 @@ async def test_without_smtp_emails_wait_for_it(scene: Scene, worker: DeliveryWor
     assert await worker.run_once() == 2
     rows = delivery_rows(scene.engine, mailbox=True)
     assert [r["channel"] for r in rows] == ["email", "mailbox_email"]
-    assert {(r["status"], r["last_error"]) for r in rows} == {
-        ("pending", "no SMTP server is configured")
+    assert {(r["status"], r["attempts"], r["last_error"]) for r in rows} == {
+        ("skipped", 0, "no SMTP server configured")
     }
+    assert attempt_rows(scene.engine) == []
 
 
 def test_signing_secret_is_created_on_first_use_and_stable(
@@ -395,3 +412,65 @@ async def test_defect_7_a_disabled_user_is_not_notified(
         ("webhook", "skipped", "the user is disabled"),
         ("email", "skipped", "the user is disabled"),
     ]
+
+
+async def test_every_attempt_is_recorded_with_what_a_consumer_can_act_on(
+    scene: Scene, worker: DeliveryWorker, clock: FakeClock
+) -> None:
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
+    assert await worker.run_once() == 1
+    clock.now = delivery_rows(scene.engine)[0]["due_ms"]
+    assert await worker.run_once() == 1
+    url = f"https://127.0.0.1:{scene.receiver.port}/fail"
+    attempts = attempt_rows(scene.engine)
+    assert [
+        (a["number"], a["status_code"], a["error"], a["response_excerpt"], a["destination"])
+        for a in attempts
+    ] == [(1, 500, "HTTP 500", "answer", url), (2, 500, "HTTP 500", "answer", url)]
+    assert all(0 <= a["duration_ms"] < 10_000 and a["started_at"] is not None for a in attempts)
+
+
+@pytest.mark.parametrize(
+    ("path", "phrase"), [("/redirect", "redirect not followed"), ("/ok", None)]
+)
+async def test_an_attempts_error_is_a_phrase(
+    scene: Scene, worker: DeliveryWorker, path: str, phrase: str | None
+) -> None:
+    scene.subscribe(path, domain_create_callback=True)
+    scene.activate_domain()
+    await worker.run_once()
+    [attempt] = attempt_rows(scene.engine)
+    assert attempt["error"] == phrase
+
+
+async def test_a_closed_port_is_connection_refused(scene: Scene, worker: DeliveryWorker) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    scene.subscribe("/ok", domain_create_callback=True)
+    with scene.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE notification_settings SET notification_url = :u"),
+            {"u": f"https://127.0.0.1:{closed}/ok"},
+        )
+    scene.activate_domain()
+    await worker.run_once()
+    [attempt] = attempt_rows(scene.engine)
+    assert (attempt["status_code"], attempt["error"]) == (None, "connection refused")
+
+
+async def test_a_private_address_is_named_in_the_attempt(
+    scene: Scene, settings: Settings, receiver: HTTPSServer, clock: FakeClock
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    scene.activate_domain()
+    strict = build_worker(
+        settings.model_copy(update={"webhook_ca_bundle": receiver.ca_bundle}),
+        scene.engine,
+        clock=clock,
+        rng=Midpoint(),
+    )
+    await strict.run_once()
+    [attempt] = attempt_rows(scene.engine)
+    assert attempt["error"] == "address 127.0.0.1 is not public"

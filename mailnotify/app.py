@@ -97,7 +97,12 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], AbstractAsyncContextManager[N
             return
         from mailnotify.outbox.build import build_worker
 
-        worker = build_worker(runtime.settings, runtime.engine, policy=runtime.address_policy)
+        worker = build_worker(
+            runtime.settings,
+            runtime.engine,
+            policy=runtime.address_policy,
+            metrics=runtime.metrics,
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop, runtime.outbox_signal))
         try:

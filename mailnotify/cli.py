@@ -107,7 +107,7 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(engine: Engine) -> None:
         metrics.join_multiprocess_dir()
-        worker = build_worker(settings, engine)
+        worker = build_worker(settings, engine, metrics=metrics.Metrics())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

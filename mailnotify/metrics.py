@@ -20,7 +20,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, values
@@ -121,17 +120,11 @@ class Metrics:
         if count:
             self.events.labels(action_type).inc(count)
 
-    def delivery(
-        self, channel: str, outcome: str, *, event_created: datetime | None = None
-    ) -> None:
+    def delivery(self, channel: str, outcome: str, *, age_seconds: float | None = None) -> None:
         """One attempt's outcome; a delivered one also observes its event's age."""
         self.deliveries.labels(channel, outcome).inc()
-        if outcome == "delivered" and event_created is not None:
-            created = (
-                event_created.replace(tzinfo=UTC) if event_created.tzinfo is None else event_created
-            )
-            age = (datetime.now(UTC) - created).total_seconds()
-            self.event_to_delivery_seconds.labels(channel).observe(max(age, 0.0))
+        if outcome == "delivered" and age_seconds is not None:
+            self.event_to_delivery_seconds.labels(channel).observe(max(age_seconds, 0.0))
 
 
 # --- the multiprocess directory ---------------------------------------------------------------

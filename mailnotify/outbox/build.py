@@ -15,8 +15,11 @@ from mailnotify.delivery.schedule import Random
 from mailnotify.delivery.smtp import EmailSender, InvalidSmtpUrl, SmtpTarget
 from mailnotify.delivery.tls import BadCABundle
 from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.metrics import Metrics
+from mailnotify.models import DeliveryStatus
 from mailnotify.outbox.dispatch import Dispatcher, Senders
-from mailnotify.outbox.store import Store
+from mailnotify.outbox.jobs import Job
+from mailnotify.outbox.store import OnRecorded, Store
 from mailnotify.outbox.worker import DeliveryWorker, listen_url
 from mailnotify.quota import Thresholds
 
@@ -36,6 +39,18 @@ def build_senders(settings: Settings, policy: AddressPolicy) -> Senders:
     return Senders(webhooks=webhooks, emails=emails, sender_address=settings.smtp_from)
 
 
+def observer(metrics: Metrics) -> OnRecorded:
+    """What tells ``metrics`` of each recorded outcome: deliveries by channel and outcome."""
+
+    def observe(job: Job, status: str, now_ms: int) -> None:
+        # Still pending after an attempt: it waits for its retry.
+        outcome = "retry" if status == DeliveryStatus.pending.value else status
+        age = None if job.created_ms is None else (now_ms - job.created_ms) / 1000
+        metrics.delivery(job.channel.value, outcome, age_seconds=age)
+
+    return observe
+
+
 def build_worker(
     settings: Settings,
     engine: Engine,
@@ -48,6 +63,7 @@ def build_worker(
     per_destination: int = 8,
     idle_cap: float = 10.0,
     lease_ms: int | None = None,
+    metrics: Metrics | None = None,
 ) -> DeliveryWorker:
     """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
     if policy is None:
@@ -58,6 +74,7 @@ def build_worker(
         clock=clock,
         rng=rng,
         lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
+        on_recorded=None if metrics is None else observer(metrics),
     )
     return DeliveryWorker(
         store=store,

@@ -27,6 +27,8 @@ class Job:
     settings: Mapping[str, Any] | None
     # Whether the recipient user was disabled at claim time.
     user_disabled: bool = False
+    # When its event was raised (epoch ms): the start of its event-to-delivery time.
+    created_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

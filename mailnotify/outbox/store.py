@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,15 +52,26 @@ _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error",
 _PHRASE_MAX = 200
 
 
+# Told of each recorded outcome once committed: the job, its new status, and when.
+OnRecorded = Callable[[Job, str, int], None]
+
+
 class Store:
     """Claims and records deliveries in ``engine``; ``clock`` and ``rng`` are injectable."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock, lease_ms: int, rng: Random | None = None
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        lease_ms: int,
+        rng: Random | None = None,
+        on_recorded: OnRecorded | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._lease_ms = lease_ms
+        self._on_recorded = on_recorded
         self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
 
     def now(self) -> int:
@@ -99,6 +110,7 @@ class Store:
                     deliveries.c.recipient,
                     deliveries.c.user_id,
                     deliveries.c.event_id,
+                    deliveries.c.created_ms,
                     events.c.action_type,
                     events.c.body,
                     users.c.disabled,
@@ -133,6 +145,7 @@ class Store:
                 body=row.body,
                 settings=settings.get(row.user_id) if row.user_id else None,
                 user_disabled=bool(row.disabled),
+                created_ms=row.created_ms,
             )
             for row in rows
         ]
@@ -215,17 +228,22 @@ class Store:
             )
         )
         attempts = []
+        recorded: list[tuple[Job, str]] = []
         with writing(self._engine) as session:
             connection = session.connection()
             for result, row in made:
                 # Row by row: an attempt is written only where the lease still held.
                 if connection.execute(change, row).rowcount != 1:
                     continue
+                recorded.append((result.job, str(row["status"])))
                 attempt = _attempt(result)
                 if attempt is not None:
                     attempts.append(attempt)
             if attempts:
                 connection.execute(insert(table_of(DeliveryAttempt)), attempts)
+        if self._on_recorded is not None:
+            for job, status in recorded:
+                self._on_recorded(job, status, now)
         return min(retries, default=None)
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mailnotify import crud
 from mailnotify.auth import caller
+from mailnotify.errors import FieldError
 from mailnotify.notification_settings import SettingsValues
 from mailnotify.runtime import Runtime
 
@@ -26,13 +27,16 @@ async def get_notification_settings(
 
 
 async def update_notification_settings(
-    runtime: Runtime, body: Mapping[str, object], token_info: Mapping[str, object]
+    runtime: Runtime,
+    body: Mapping[str, object],
+    token_info: Mapping[str, object],
+    invalid: Sequence[FieldError] = (),
 ) -> dict[str, object]:
     """PUT /users/me/notifications."""
     principal = caller(token_info)
     values = await runtime.database.change(
         lambda connection: crud.update_settings(
-            session=connection, user_id=principal.user_id, changes=body
+            session=connection, user_id=principal.user_id, changes=body, invalid=invalid
         )
     )
     return _resource(values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -30,7 +31,7 @@ from mailnotify.middleware import (
     TrailingSlashMiddleware,
 )
 from mailnotify.runtime import Runtime, build_runtime
-from mailnotify.validation import validator_map
+from mailnotify.validation import INVALID, PendingErrorsMiddleware, validator_map
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
@@ -60,11 +61,13 @@ def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _function_resolver(
-    names: Mapping[str, str], runtime: Runtime
+    names: Mapping[str, str], runtime: Runtime, checked_by_handler: set[str]
 ) -> Callable[[str], Callable[..., Any]]:
     def resolve(operation_id: str) -> Callable[..., Any]:
         module_name, _, function_name = names[operation_id].rpartition(".")
         function: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
+        if INVALID in inspect.signature(function).parameters:
+            checked_by_handler.add(operation_id)
         # Handlers take the runtime first; Connexion sees only the request's parameters.
         return functools.partial(function, runtime)
 
@@ -97,6 +100,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     spec = load_spec(settings)
     base_path = spec["servers"][0]["url"]
     runtime = build_runtime(settings, engine=engine)
+    # Operations whose handlers see the failures found before them and add their own.
+    checked_by_handler: set[str] = set()
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.
     middlewares = [
@@ -108,7 +113,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         __name__,
         lifespan=_lifespan(runtime),
         middlewares=middlewares,
-        resolver=Resolver(_function_resolver(handler_names(spec), runtime)),
+        resolver=Resolver(_function_resolver(handler_names(spec), runtime, checked_by_handler)),
         security_map=security_map(runtime, roles_by_operation(spec)),
         validator_map=validator_map(runtime.address_policy),
         swagger_ui_options=SwaggerUIOptions(
@@ -130,6 +135,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # Metrics middleware goes here, inside the request id and beside the access log.
+    app.add_middleware(
+        PendingErrorsMiddleware,
+        position=MiddlewarePosition.BEFORE_CONTEXT,
+        checked_by_handler=checked_by_handler,
+    )
     # After the exception middleware, so that its 404 gets the contract's error body.
     app.add_middleware(
         TrailingSlashMiddleware,

@@ -11,7 +11,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,7 @@ from connexion.validators import AbstractRequestBodyValidator, ParameterValidato
 from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
-from starlette.types import Receive, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
@@ -311,8 +311,38 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = "must not contain a lone surrogate (invalid Unicode)"
 
 
-def _body_error(description: str) -> Exception:
-    return validation_failed([FieldError("body", description)])
+# The context key under which each phase leaves its failures for the next: parameters,
+# then the body, then the handler's own checks (which name it as a parameter to see them).
+INVALID = "invalid"
+
+
+def pending(scope: Scope) -> list[FieldError]:
+    """The failures found so far for this request, kept in Connexion's context."""
+    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+    found: list[FieldError] = context.setdefault(INVALID, [])
+    return found
+
+
+def _body_error(description: str, scope: Scope | None = None) -> Exception:
+    # A body that cannot be read ends the checks, with what the parameters had.
+    return validation_failed([*(pending(scope) if scope else ()), FieldError("body", description)])
+
+
+class PendingErrorsMiddleware:
+    """Answer 422 with every failure found so far, unless the operation's handler goes on
+    checking (its own rules, the database) and reports them all itself."""
+
+    def __init__(self, app: ASGIApp, *, checked_by_handler: Collection[str]) -> None:
+        self.app = app
+        self.checked_by_handler = checked_by_handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = scope.get("extensions", {}).get("connexion_context", {}).get(INVALID)
+            operation = scope["extensions"].get("connexion_routing", {}).get("operation_id")
+            if found and operation not in self.checked_by_handler:
+                raise validation_failed(found)
+        await self.app(scope, receive, send)
 
 
 def _value_bound(raw: bytes) -> int:
@@ -401,23 +431,28 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 if size > MAX_BODY:
-                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB")
+                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
                 more_body = message.get("more_body", False)
             raw = b"".join(chunks)
             if not raw:
                 if self._required:
-                    raise _body_error("is required")
+                    raise _body_error("is required", scope)
                 return self._insert_messages(receive, messages=messages), scope
             if not any(name == b"content-type" for name, _ in scope["headers"]):
                 # Connexion would guess JSON and then hand the handler raw bytes.
                 raise ApiError(415, (FieldError("body", "must be application/json"),))
-            if len(raw) > _INLINE_BODY:
-                await asyncio.get_running_loop().run_in_executor(threads, self._check, raw)
-            else:
-                self._check(raw)
+            found = pending(scope)
+            try:
+                if len(raw) > _INLINE_BODY:
+                    loop = asyncio.get_running_loop()
+                    found += await loop.run_in_executor(threads, self._check, raw)
+                else:
+                    found += self._check(raw)
+            except ApiError as error:
+                raise validation_failed([*found, *error.errors]) from None
             return self._insert_messages(receive, messages=messages), scope
 
-        def _check(self, raw: bytes) -> None:
+        def _check(self, raw: bytes) -> list[FieldError]:
             body, errors = parse_body(raw)
             if not isinstance(body, dict):
                 raise _body_error("must be a JSON object")
@@ -426,8 +461,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 # One description per field: the schema's, where it has one.
                 named = {error.field for error in found}
                 found += [error for error in errors if error.field not in named]
-            if found:
-                raise validation_failed(found)
+            return found
 
     return CollectingJSONBodyValidator
 
@@ -458,8 +492,8 @@ def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator
                     for found in compiled[key].errors(value):
                         where = name if found.field == "body" else _join(name, found.field)
                         errors.append(FieldError(where, found.description))
-            if errors:
-                raise validation_failed(errors)
+            # Kept for the body's check, so that one answer lists both.
+            pending(request.scope).extend(errors)
 
     return CollectingParameterValidator
 

@@ -12,7 +12,8 @@ before it is sent so that it is valid in *every* state the server can be in:
   that need it; an action switched on without its destination in the request brings
   one along. The saved settings always keep the rules, so the result keeps them too.
 - domains: the customer (and the manager, when one is named) are the seeded ones.
-- usage: every report is about a mailbox of the seeded domain.
+- usage: every report is about a mailbox of the seeded domain, observed in the past
+  (a report more than 5 minutes ahead of the server's clock is refused).
 
 Only values are replaced, always by schema-valid ones; negative cases are left alone.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from schemathesis import Case, GenerationMode
@@ -84,12 +86,24 @@ def domain_upsert(body: MutableMapping[str, Any], world: World) -> None:
         body["manager_code"] = world.manager_code
 
 
+# A moment safely in the past, for reports generated in the future.
+PAST = "2026-11-24T10:00:00Z"
+
+
 def usage_batch(body: MutableMapping[str, Any], world: World) -> None:
-    """Put every report on a mailbox of the seeded domain."""
+    """Put every report on a mailbox of the seeded domain, observed in the past."""
+    now = datetime.now(UTC)
     for report in body.get("reports", ()):
         if isinstance(report, dict) and isinstance(report.get("email_code"), str):
             report["domain_name"] = world.domain_name
             report["email_address"] = f"{report['email_code']}@{world.domain_name}"
+        if isinstance(report, dict) and isinstance(report.get("observed_at"), str):
+            try:
+                ahead = datetime.fromisoformat(report["observed_at"]) > now
+            except (ValueError, TypeError):  # not a date-time, or without an offset
+                continue
+            if ahead:
+                report["observed_at"] = PAST
 
 
 def adapt(case: Case[Any], world: World | None) -> bool:

@@ -16,6 +16,7 @@ from mailnotify.models import Role
 from mailnotify.validation import MAX_ERRORS, MAX_VALUES, parse_body
 from tests.conformance.live_server import live_server
 from tests.conftest import Account, MakeUser
+from tests.contract.platform_helpers import put_domain
 
 SETTINGS = "/api/users/me/notifications"
 USAGE = "/api/platform/usage"
@@ -169,6 +170,7 @@ def test_defect_5_a_lone_surrogate_in_intake_is_a_422_naming_the_field(
     assert response.status_code == 422, response.text
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"postmaster_code", "postmaster_token"}
+    assert put_domain(client, platform, "example.com", customer_code=customer.code).is_success
     usage = (
         '{"reports": [{"email_address": "a@example.com", "email_code": "EA\\ud800", '
         '"domain_name": "example.com", "observed_at": "2026-11-24T10:00:00Z", '

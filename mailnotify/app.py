@@ -30,8 +30,9 @@ from mailnotify.middleware import (
     RequestIdMiddleware,
     TrailingSlashMiddleware,
 )
+from mailnotify.pending_errors import INVALID, PendingErrorsMiddleware
 from mailnotify.runtime import Runtime, build_runtime
-from mailnotify.validation import INVALID, PendingErrorsMiddleware, validator_map
+from mailnotify.validation import validator_map
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 

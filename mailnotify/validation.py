@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import json
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +22,14 @@ from connexion.validators import AbstractRequestBodyValidator, ParameterValidato
 from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
 from mailnotify.errors import ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
+from mailnotify.json_body import MAX_BODY, body_error, join_path, parse_body
+from mailnotify.pending_errors import pending
 
 _TYPE_NAMES = {
     "boolean": "a boolean",
@@ -88,10 +89,6 @@ def _path(parts: Iterable[object]) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _describe(error: ValidationError) -> list[FieldError]:
     where = _path(error.absolute_path)
     kind = error.validator
@@ -101,12 +98,14 @@ def _describe(error: ValidationError) -> list[FieldError]:
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = set(schema.get("properties", {}))
         return [
-            FieldError(_join(where, str(name)), "is not a known field")
+            FieldError(join_path(where, str(name)), "is not a known field")
             for name in instance
             if name not in known
         ]
     if kind == "required" and isinstance(instance, dict):
-        return [FieldError(_join(where, str(n)), "is required") for n in value if n not in instance]
+        return [
+            FieldError(join_path(where, str(n)), "is required") for n in value if n not in instance
+        ]
     field = where or "body"
     if kind == "type":
         names = [value] if isinstance(value, str) else list(value)
@@ -299,110 +298,13 @@ def compile_schema(schema: dict[str, Any], checker: FormatChecker) -> CompiledSc
     return CompiledSchema(schema, checker)
 
 
-# A full usage batch of 10 000 reports is about 3 MB.
-MAX_BODY = 16 * 2**20
-# Every JSON value but the first follows a ",", ":" or "[" (counted inside strings too,
-# which only overestimates): a bound on what parsing a body may build, checked before
-# parsing. The largest valid body (a usage batch) counts about 210 000.
-MAX_VALUES = 500_000
 # Bodies larger than this are parsed and validated off the event loop.
-_INLINE_BODY = 64 * 2**10
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = "must not contain a lone surrogate (invalid Unicode)"
+INLINE_BODY = 64 * 2**10
 
 
-# The context key under which each phase leaves its failures for the next: parameters,
-# then the body, then the handler's own checks (which name it as a parameter to see them).
-INVALID = "invalid"
-
-
-def pending(scope: Scope) -> list[FieldError]:
-    """The failures found so far for this request, kept in Connexion's context."""
-    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
-    found: list[FieldError] = context.setdefault(INVALID, [])
-    return found
-
-
-def _body_error(description: str, scope: Scope | None = None) -> Exception:
-    # A body that cannot be read ends the checks, with what the parameters had.
-    return validation_failed([*(pending(scope) if scope else ()), FieldError("body", description)])
-
-
-class PendingErrorsMiddleware:
-    """Answer 422 with every failure found so far, unless the operation's handler goes on
-    checking (its own rules, the database) and reports them all itself."""
-
-    def __init__(self, app: ASGIApp, *, checked_by_handler: Collection[str]) -> None:
-        self.app = app
-        self.checked_by_handler = checked_by_handler
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            found = scope.get("extensions", {}).get("connexion_context", {}).get(INVALID)
-            operation = scope["extensions"].get("connexion_routing", {}).get("operation_id")
-            if found and operation not in self.checked_by_handler:
-                raise validation_failed(found)
-        await self.app(scope, receive, send)
-
-
-def _value_bound(raw: bytes) -> int:
-    return 1 + raw.count(b",") + raw.count(b":") + raw.count(b"[")
-
-
-def _clean(text: str) -> str | None:
-    """``text`` with each lone surrogate replaced, or None when it has none."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    return None
-
-
-def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) -> Any:
-    """A copy of ``value`` where every lone surrogate (which ``\\ud800`` escapes make and
-    no encoder takes) is replaced, and each string or key holding one named in ``found``."""
-    if isinstance(value, str):
-        cleaned = _clean(value)
-        if cleaned is None:
-            return value
-        found.append(FieldError(where or "body", _LONE_SURROGATE))
-        return cleaned
-    if isinstance(value, list):
-        return [
-            _without_lone_surrogates(item, _join(where, str(i)), found)
-            for i, item in enumerate(value)
-        ]
-    if isinstance(value, dict):
-        copy: dict[str, Any] = {}
-        for key, item in value.items():
-            cleaned = _clean(key)
-            name = key if cleaned is None else cleaned
-            if cleaned is not None:
-                found.append(FieldError(_join(where, name), _LONE_SURROGATE))
-            copy[name] = _without_lone_surrogates(item, _join(where, name), found)
-        return copy
-    return value
-
-
-def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
-    """The JSON value of ``raw`` and its lone-surrogate failures; a 422 if it is no JSON.
-
-    Its cost is bounded before anything is built: at most ``MAX_VALUES`` values.
-    """
-    if _value_bound(raw) > MAX_VALUES:
-        raise _body_error(f"must hold at most {MAX_VALUES} JSON values")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _body_error("must be UTF-8 encoded") from None
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise _body_error("must be valid JSON") from None
-    found: list[FieldError] = []
-    if _ESCAPED_SURROGATE.search(text):
-        body = _without_lone_surrogates(body, "", found)
-    return body, found
+def _body_error(description: str, scope: Scope) -> ApiError:
+    # A body that cannot be read ends the checks, with what the parameters found.
+    return validation_failed([*pending(scope), *body_error(description).errors])
 
 
 def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyValidator]:
@@ -443,7 +345,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 raise ApiError(415, (FieldError("body", "must be application/json"),))
             found = pending(scope)
             try:
-                if len(raw) > _INLINE_BODY:
+                if len(raw) > INLINE_BODY:
                     loop = asyncio.get_running_loop()
                     found += await loop.run_in_executor(threads, self._check, raw)
                 else:
@@ -455,7 +357,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
         def _check(self, raw: bytes) -> list[FieldError]:
             body, errors = parse_body(raw)
             if not isinstance(body, dict):
-                raise _body_error("must be a JSON object")
+                raise body_error("must be a JSON object")
             found = self._compiled.errors(body)
             if len(found) <= MAX_ERRORS:
                 # One description per field: the schema's, where it has one.
@@ -490,7 +392,7 @@ def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator
                     if key not in compiled:
                         compiled[key] = compile_schema(param.get("schema", {}), checker)
                     for found in compiled[key].errors(value):
-                        where = name if found.field == "body" else _join(name, found.field)
+                        where = name if found.field == "body" else join_path(name, found.field)
                         errors.append(FieldError(where, found.description))
             # Kept for the body's check, so that one answer lists both.
             pending(request.scope).extend(errors)

@@ -10,11 +10,10 @@ from sqlmodel import Session, col
 
 from mailnotify import intake
 from mailnotify.clock import now_ms
-from mailnotify.errors import FieldError, validation_failed
+from mailnotify.errors import MAX_LISTED, FieldError, validation_failed
 from mailnotify.events import rfc3339
 from mailnotify.models import Domain, DomainStatus, User
 from mailnotify.runtime import Runtime
-from mailnotify.validation import MAX_ERRORS
 
 
 def _domain_view(session: Session, domain: Domain) -> dict[str, object]:
@@ -76,7 +75,7 @@ async def report_usage(
     """POST /platform/usage."""
     if invalid:
         found: list[FieldError] = []
-        if len(invalid) <= MAX_ERRORS:  # past the cap, more would not be listed anyway
+        if len(invalid) <= MAX_LISTED:  # past the cap, more would not be listed anyway
             found = await runtime.database.read(
                 lambda connection: intake.usage_errors(
                     connection, reports=body.get("reports"), now_ms=now_ms(), invalid=invalid

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
-from mailnotify.errors import ApiError, FieldError, validation_failed
+from mailnotify.errors import MAX_LISTED, ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
 from mailnotify.json_body import MAX_BODY, body_error, join_path, parse_body
 from mailnotify.pending_errors import pending
@@ -128,10 +128,6 @@ def _describe(error: ValidationError) -> list[FieldError]:
     return [FieldError(field, described.get(str(kind), "is not valid"))]
 
 
-# At most this many failing fields are listed; one more entry says how many more.
-MAX_ERRORS = 100
-
-
 @dataclass(frozen=True, slots=True)
 class _Overflow:
     """Where collecting stopped: the error past the cap and its fields not listed."""
@@ -206,11 +202,11 @@ class CompiledSchema:
             self._fast = None
 
     def errors(self, instance: Any) -> list[FieldError]:
-        """The failing fields of ``instance`` (the first ``MAX_ERRORS``, then how many
+        """The failing fields of ``instance`` (the first ``MAX_LISTED``, then how many
         more); empty when it is valid."""
         if self._fast is not None and self._fast.is_valid(instance):
             return []
-        listed, overflow = collect_errors(self._slow, instance, limit=MAX_ERRORS)
+        listed, overflow = collect_errors(self._slow, instance, limit=MAX_LISTED)
         if overflow is not None:
             listed.append(self._more(instance, overflow))
         return listed
@@ -359,7 +355,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             if not isinstance(body, dict):
                 raise body_error("must be a JSON object")
             found = self._compiled.errors(body)
-            if len(found) <= MAX_ERRORS:
+            if len(found) <= MAX_LISTED:
                 # One description per field: the schema's, where it has one.
                 named = {error.field for error in found}
                 found += [error for error in errors if error.field not in named]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
 from mailnotify import crud
 from mailnotify.auth import caller
 from mailnotify.clock import now_ms
+from mailnotify.errors import FieldError
 from mailnotify.runtime import Runtime
 from mailnotify.subscriptions import health, record, secrets
 
@@ -29,14 +30,19 @@ async def get_notification_settings(
 
 
 async def update_notification_settings(
-    runtime: Runtime, body: Mapping[str, object], token_info: Mapping[str, object]
+    runtime: Runtime,
+    body: Mapping[str, object],
+    token_info: Mapping[str, object],
+    invalid: Sequence[FieldError] = (),
 ) -> dict[str, object]:
     """PUT /users/me/notifications."""
     principal = caller(token_info)
     changes = {k: v for k, v in body.items() if k not in _READ_ONLY}
 
     def update(connection: Connection) -> dict[str, object]:
-        crud.update_settings(session=connection, user_id=principal.user_id, changes=changes)
+        crud.update_settings(
+            session=connection, user_id=principal.user_id, changes=changes, invalid=invalid
+        )
         if "notification_url" in changes:
             # Saving the URL, even unchanged, is how a consumer re-enables its endpoint.
             health.made_healthy(connection, user_id=principal.user_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from mailnotify import intake
 from mailnotify.clock import now_ms
+from mailnotify.errors import MAX_LISTED, FieldError, validation_failed
 from mailnotify.events import rfc3339
 from mailnotify.models import Domain, DomainStatus, User
 from mailnotify.runtime import Runtime
@@ -36,8 +37,18 @@ async def upsert_domain(
     runtime: Runtime,
     domain_name: str,
     body: Mapping[str, Any],
+    invalid: Sequence[FieldError] = (),
 ) -> dict[str, object]:
     """PUT /platform/domains/{domain_name}."""
+    if invalid:
+        found = await runtime.database.read(
+            lambda connection: intake.assignee_errors(
+                connection,
+                customer_code=body.get("customer_code"),
+                manager_code=body.get("manager_code"),
+            )
+        )
+        raise validation_failed([*invalid, *found])
 
     def upsert(session: Session) -> tuple[dict[str, object], bool]:
         domain, activated = intake.upsert_domain(
@@ -59,8 +70,19 @@ async def upsert_domain(
     return {"resources": [view]}
 
 
-async def report_usage(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, object]:
+async def report_usage(
+    runtime: Runtime, body: Mapping[str, Any], invalid: Sequence[FieldError] = ()
+) -> dict[str, object]:
     """POST /platform/usage."""
+    if invalid:
+        found: list[FieldError] = []
+        if len(invalid) <= MAX_LISTED:  # past the cap, more would not be listed anyway
+            found = await runtime.database.read(
+                lambda connection: intake.usage_errors(
+                    connection, reports=body.get("reports"), now_ms=now_ms(), invalid=invalid
+                )
+            )
+        raise validation_failed([*invalid, *found])
 
     def apply(session: Session) -> intake.UsageResult:
         return intake.apply_usage(

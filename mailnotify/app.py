@@ -6,6 +6,7 @@ import asyncio
 import functools
 import gc
 import importlib
+import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -34,6 +35,7 @@ from mailnotify.middleware import (
     RequestIdMiddleware,
     TrailingSlashMiddleware,
 )
+from mailnotify.pending_errors import INVALID, PendingErrorsMiddleware
 from mailnotify.runtime import Runtime, build_runtime
 from mailnotify.spec_documents import SpecDocumentsMiddleware, spec_documents
 from mailnotify.validation import validator_map
@@ -78,11 +80,13 @@ def handler_names(spec: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _function_resolver(
-    names: Mapping[str, str], runtime: Runtime
+    names: Mapping[str, str], runtime: Runtime, checked_by_handler: set[str]
 ) -> Callable[[str], Callable[..., Any]]:
     def resolve(operation_id: str) -> Callable[..., Any]:
         module_name, _, function_name = names[operation_id].rpartition(".")
         function: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
+        if INVALID in inspect.signature(function).parameters:
+            checked_by_handler.add(operation_id)
         # Handlers take the runtime first; Connexion sees only the request's parameters.
         return functools.partial(function, runtime)
 
@@ -120,6 +124,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     spec = load_spec(settings)
     api_path = base_path(spec)
     runtime = build_runtime(settings, engine=engine)
+    # Operations whose handlers see the failures found before them and add their own.
+    checked_by_handler: set[str] = set()
     # Responses are ours and checked by the tests; validating them on every request
     # would only cost time.
     middlewares = [
@@ -131,7 +137,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
         __name__,
         lifespan=_lifespan(runtime),
         middlewares=middlewares,
-        resolver=Resolver(_function_resolver(handler_names(spec), runtime)),
+        resolver=Resolver(_function_resolver(handler_names(spec), runtime, checked_by_handler)),
         security_map=security_map(runtime, roles_by_operation(spec)),
         validator_map=validator_map(runtime.address_policy),
         jsonifier=OrjsonJsonifier(),
@@ -168,6 +174,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> AsyncApp:
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        PendingErrorsMiddleware,
+        position=MiddlewarePosition.BEFORE_CONTEXT,
+        checked_by_handler=checked_by_handler,
+    )
     # After the exception middleware, so that its 404 gets the contract's error body.
     app.add_middleware(
         TrailingSlashMiddleware,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
 from mailnotify.delivery.signing import generate_secret
+from mailnotify.errors import FieldError
 from mailnotify.models import ApiToken, NotificationSettings, Role, User, utcnow
-from mailnotify.notification_settings import FIELDS, SettingsValues, merge
+from mailnotify.notification_settings import FIELDS, SettingsValues, merge, valid_changes
 
 
 class UnknownUser(LookupError):
@@ -177,14 +178,22 @@ def get_settings(*, session: Session | Connection, user_id: int) -> SettingsValu
 
 
 def update_settings(
-    *, session: Session | Connection, user_id: int, changes: Mapping[str, object]
+    *,
+    session: Session | Connection,
+    user_id: int,
+    changes: Mapping[str, object],
+    invalid: Sequence[FieldError] = (),
 ) -> SettingsValues:
-    """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks."""
+    """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks.
+
+    With ``invalid`` (failures found before), nothing is saved: the 422 lists them with
+    the rule failures of the valid part of ``changes``.
+    """
     connection = _connection(session)
     query = _settings_query(for_update=True)
     row = connection.execute(query, {"user_id": user_id}).first()
     current = SettingsValues() if row is None else SettingsValues(*row)
-    after = merge(current, changes)
+    after = merge(current, valid_changes(changes, invalid), invalid=invalid)
     if row is None:
         connection.execute(
             sa_insert(NotificationSettings).values(

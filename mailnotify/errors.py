@@ -47,9 +47,22 @@ class ApiError(Exception):
         }
 
 
+# A 422 lists at most this many failing fields, then one entry that says how many more:
+# an answer's size must not grow with what a request got wrong.
+MAX_LISTED = 100
+
+
 def validation_failed(errors: Iterable[FieldError]) -> ApiError:
-    """A 422 listing every failing field."""
-    return ApiError(422, tuple(errors))
+    """A 422 listing every failing field (past ``MAX_LISTED``, how many more)."""
+    listed = tuple(errors)
+    # One entry of slack: request validation ends its own list with a count of its own.
+    if len(listed) > MAX_LISTED + 1:
+        more = len(listed) - MAX_LISTED
+        listed = (
+            *listed[:MAX_LISTED],
+            FieldError("body", f"has {more} more failing fields, not listed"),
+        )
+    return ApiError(422, listed)
 
 
 def unauthorized() -> ApiError:

@@ -7,7 +7,7 @@ that raised them (an outbox); nothing is sent from here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,19 +117,13 @@ class UnknownUserCode(LookupError):
 
 
 def _assignable(
-    session: Session, field: str, code: str, role: Role, errors: list[FieldError]
+    connection: Connection, field: str, code: str, role: Role, errors: list[FieldError]
 ) -> int | None:
     """The id of the enabled user ``code`` with ``role``; else None, and why in ``errors``."""
     users = table_of(User)
-    row = (
-        session.connection()
-        .execute(
-            select(users.c.id, users.c.disabled).where(
-                users.c.code == code, users.c.role == role.value
-            )
-        )
-        .first()
-    )
+    row = connection.execute(
+        select(users.c.id, users.c.disabled).where(users.c.code == code, users.c.role == role.value)
+    ).first()
     if row is None:
         errors.append(FieldError(field, f"is not a known {role.value}"))
         return None
@@ -138,6 +132,19 @@ def _assignable(
         errors.append(FieldError(field, f"is a disabled {role.value}"))
         return None
     return int(row[0])
+
+
+def assignee_errors(
+    connection: Connection, *, customer_code: object, manager_code: object
+) -> list[FieldError]:
+    """Why a domain cannot go to these users (codes that are not strings are skipped:
+    the schema's failures name them already)."""
+    errors: list[FieldError] = []
+    if isinstance(customer_code, str):
+        _assignable(connection, "customer_code", customer_code, Role.customer, errors)
+    if isinstance(manager_code, str):
+        _assignable(connection, "manager_code", manager_code, Role.manager, errors)
+    return errors
 
 
 def upsert_domain(
@@ -153,10 +160,11 @@ def upsert_domain(
 ) -> tuple[Domain, bool]:
     """Create or update a domain; the domain and whether this raised ``domain_create``."""
     errors: list[FieldError] = []
-    customer_id = _assignable(session, "customer_code", customer_code, Role.customer, errors)
+    connection = session.connection()
+    customer_id = _assignable(connection, "customer_code", customer_code, Role.customer, errors)
     manager_id = None
     if manager_code is not None:
-        manager_id = _assignable(session, "manager_code", manager_code, Role.manager, errors)
+        manager_id = _assignable(connection, "manager_code", manager_code, Role.manager, errors)
     if errors or customer_id is None:
         raise validation_failed(errors)
     if session.connection().dialect.name == "postgresql":
@@ -236,11 +244,11 @@ def _load_mailboxes(connection: Connection, codes: Sequence[str]) -> dict[str, _
     return found
 
 
-def _load_owners(session: Session, names: Sequence[str]) -> dict[str, _Owner]:
+def _load_owners(connection: Connection, names: Sequence[str]) -> dict[str, _Owner]:
     table = table_of(Domain)
     owners: dict[str, _Owner] = {}
     for start in range(0, len(names), _CHUNK):
-        rows = session.connection().execute(
+        rows = connection.execute(
             select(table.c.name, table.c.customer_id, table.c.manager_id).where(
                 table.c.name.in_(names[start : start + _CHUNK])
             )
@@ -275,6 +283,67 @@ def _step(
     return after.value, crossing
 
 
+def _horizon(now_ms: int) -> int:
+    # A report from the future would make every later real one look older, forever.
+    return now_ms * 1000 + FUTURE_TOLERANCE_MINUTES * 60_000_000
+
+
+def _report_errors(
+    index: int,
+    report: Mapping[str, Any],
+    suffixes: Mapping[str, str],
+    horizon: int,
+    failing: Collection[str] = (),
+) -> list[FieldError]:
+    """A report's failures beyond the schema (skipping fields in ``failing``, which the
+    schema refused already). Cheap when all is well: it runs for every applied report."""
+    errors: list[FieldError] = []
+
+    def usable(name: str, value: object) -> bool:
+        return isinstance(value, str) and not (failing and f"reports.{index}.{name}" in failing)
+
+    domain, address = report.get("domain_name"), report.get("email_address")
+    if usable("domain_name", domain):
+        suffix = suffixes.get(str(domain).lower())
+        if suffix is None:
+            errors.append(FieldError(f"reports.{index}.domain_name", "is not a known domain"))
+        elif usable("email_address", address) and not str(address).lower().endswith(suffix):
+            errors.append(
+                FieldError(f"reports.{index}.email_address", "must be an address of domain_name")
+            )
+    observed = report.get("observed_at")
+    if usable("observed_at", observed):
+        try:
+            ahead = parse_timestamp(observed) > horizon
+        except ValueError:  # the schema's failure already
+            ahead = False
+        if ahead:
+            errors.append(FieldError(f"reports.{index}.observed_at", _FUTURE))
+    return errors
+
+
+def usage_errors(
+    connection: Connection, *, reports: object, now_ms: int, invalid: Sequence[FieldError]
+) -> list[FieldError]:
+    """The intake's failures of a batch that failed the schema already (``invalid``),
+    for the reports and fields the schema did not refuse."""
+    if not isinstance(reports, list):
+        return []
+    failing = {error.field for error in invalid}
+    shaped = [r for r in reports if isinstance(r, dict)]
+    names = sorted(
+        {r["domain_name"].lower() for r in shaped if isinstance(r.get("domain_name"), str)}
+    )
+    owners = _load_owners(connection, names)
+    suffixes = {name: "@" + name for name in owners}
+    horizon = _horizon(now_ms)
+    errors: list[FieldError] = []
+    for index, report in enumerate(reports):
+        if isinstance(report, dict):
+            errors += _report_errors(index, report, suffixes, horizon, failing)
+    return errors
+
+
 def apply_usage(
     *,
     session: Session,
@@ -288,7 +357,7 @@ def apply_usage(
     """
     _serialize_intake(session)
     connection = session.connection()
-    owners = _load_owners(session, sorted({r["domain_name"].lower() for r in reports}))
+    owners = _load_owners(connection, sorted({r["domain_name"].lower() for r in reports}))
     stored = _load_mailboxes(connection, sorted({r["email_code"] for r in reports}))
     actions = _actions(session, (u for o in owners.values() for u in o.users()))
     outbox = Outbox(now=utcnow(), now_ms=now_ms)
@@ -298,25 +367,15 @@ def apply_usage(
     latest: dict[str, Mapping[str, Any]] = {}
     errors: list[FieldError] = []
     applied = ignored = 0
-    # A report from the future would make every later real one look older, forever.
-    horizon = now_ms * 1000 + FUTURE_TOLERANCE_MINUTES * 60_000_000
+    horizon = _horizon(now_ms)
     for index, report in enumerate(reports):
-        domain = report["domain_name"].lower()
-        address = report["email_address"]
-        suffix = suffixes.get(domain)
-        if suffix is None:
-            errors.append(FieldError(f"reports.{index}.domain_name", "is not a known domain"))
-        elif not address.lower().endswith(suffix):
-            errors.append(
-                FieldError(f"reports.{index}.email_address", "must be an address of domain_name")
-            )
-        observed = parse_timestamp(report["observed_at"])
-        if observed > horizon:
-            errors.append(FieldError(f"reports.{index}.observed_at", _FUTURE))
+        errors += _report_errors(index, report, suffixes, horizon)
         if errors:
             # The batch is refused; what remains is only checked.
             continue
+        domain = report["domain_name"].lower()
         code = report["email_code"]
+        observed = parse_timestamp(report["observed_at"])
         state = states.get(code)
         if state is None:
             space_level = messages_level = _NORMAL

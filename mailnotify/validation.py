@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +26,10 @@ from starlette.types import Receive, Scope
 
 from mailnotify.addresses import AddressPolicy
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
-from mailnotify.errors import ApiError, FieldError, validation_failed
+from mailnotify.errors import MAX_LISTED, ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
+from mailnotify.json_body import MAX_BODY, body_error, join_path, parse_body
+from mailnotify.pending_errors import pending
 
 _TYPE_NAMES = {
     "boolean": "a boolean",
@@ -88,10 +89,6 @@ def _path(parts: Iterable[object]) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 def _describe(error: ValidationError) -> list[FieldError]:
     where = _path(error.absolute_path)
     kind = error.validator
@@ -101,12 +98,14 @@ def _describe(error: ValidationError) -> list[FieldError]:
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = set(schema.get("properties", {}))
         return [
-            FieldError(_join(where, str(name)), "is not a known field")
+            FieldError(join_path(where, str(name)), "is not a known field")
             for name in instance
             if name not in known
         ]
     if kind == "required" and isinstance(instance, dict):
-        return [FieldError(_join(where, str(n)), "is required") for n in value if n not in instance]
+        return [
+            FieldError(join_path(where, str(n)), "is required") for n in value if n not in instance
+        ]
     field = where or "body"
     if kind == "type":
         names = [value] if isinstance(value, str) else list(value)
@@ -127,10 +126,6 @@ def _describe(error: ValidationError) -> list[FieldError]:
         else "is not valid",
     }
     return [FieldError(field, described.get(str(kind), "is not valid"))]
-
-
-# At most this many failing fields are listed; one more entry says how many more.
-MAX_ERRORS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +202,11 @@ class CompiledSchema:
             self._fast = None
 
     def errors(self, instance: Any) -> list[FieldError]:
-        """The failing fields of ``instance`` (the first ``MAX_ERRORS``, then how many
+        """The failing fields of ``instance`` (the first ``MAX_LISTED``, then how many
         more); empty when it is valid."""
         if self._fast is not None and self._fast.is_valid(instance):
             return []
-        listed, overflow = collect_errors(self._slow, instance, limit=MAX_ERRORS)
+        listed, overflow = collect_errors(self._slow, instance, limit=MAX_LISTED)
         if overflow is not None:
             listed.append(self._more(instance, overflow))
         return listed
@@ -299,80 +294,13 @@ def compile_schema(schema: dict[str, Any], checker: FormatChecker) -> CompiledSc
     return CompiledSchema(schema, checker)
 
 
-# A full usage batch of 10 000 reports is about 3 MB.
-MAX_BODY = 16 * 2**20
-# Every JSON value but the first follows a ",", ":" or "[" (counted inside strings too,
-# which only overestimates): a bound on what parsing a body may build, checked before
-# parsing. The largest valid body (a usage batch) counts about 210 000.
-MAX_VALUES = 500_000
 # Bodies larger than this are parsed and validated off the event loop.
-_INLINE_BODY = 64 * 2**10
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = "must not contain a lone surrogate (invalid Unicode)"
+INLINE_BODY = 64 * 2**10
 
 
-def _body_error(description: str) -> Exception:
-    return validation_failed([FieldError("body", description)])
-
-
-def _value_bound(raw: bytes) -> int:
-    return 1 + raw.count(b",") + raw.count(b":") + raw.count(b"[")
-
-
-def _clean(text: str) -> str | None:
-    """``text`` with each lone surrogate replaced, or None when it has none."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    return None
-
-
-def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) -> Any:
-    """A copy of ``value`` where every lone surrogate (which ``\\ud800`` escapes make and
-    no encoder takes) is replaced, and each string or key holding one named in ``found``."""
-    if isinstance(value, str):
-        cleaned = _clean(value)
-        if cleaned is None:
-            return value
-        found.append(FieldError(where or "body", _LONE_SURROGATE))
-        return cleaned
-    if isinstance(value, list):
-        return [
-            _without_lone_surrogates(item, _join(where, str(i)), found)
-            for i, item in enumerate(value)
-        ]
-    if isinstance(value, dict):
-        copy: dict[str, Any] = {}
-        for key, item in value.items():
-            cleaned = _clean(key)
-            name = key if cleaned is None else cleaned
-            if cleaned is not None:
-                found.append(FieldError(_join(where, name), _LONE_SURROGATE))
-            copy[name] = _without_lone_surrogates(item, _join(where, name), found)
-        return copy
-    return value
-
-
-def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
-    """The JSON value of ``raw`` and its lone-surrogate failures; a 422 if it is no JSON.
-
-    Its cost is bounded before anything is built: at most ``MAX_VALUES`` values.
-    """
-    if _value_bound(raw) > MAX_VALUES:
-        raise _body_error(f"must hold at most {MAX_VALUES} JSON values")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _body_error("must be UTF-8 encoded") from None
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise _body_error("must be valid JSON") from None
-    found: list[FieldError] = []
-    if _ESCAPED_SURROGATE.search(text):
-        body = _without_lone_surrogates(body, "", found)
-    return body, found
+def _body_error(description: str, scope: Scope) -> ApiError:
+    # A body that cannot be read ends the checks, with what the parameters found.
+    return validation_failed([*pending(scope), *body_error(description).errors])
 
 
 def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyValidator]:
@@ -401,33 +329,37 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 if size > MAX_BODY:
-                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB")
+                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
                 more_body = message.get("more_body", False)
             raw = b"".join(chunks)
             if not raw:
                 if self._required:
-                    raise _body_error("is required")
+                    raise _body_error("is required", scope)
                 return self._insert_messages(receive, messages=messages), scope
             if not any(name == b"content-type" for name, _ in scope["headers"]):
                 # Connexion would guess JSON and then hand the handler raw bytes.
                 raise ApiError(415, (FieldError("body", "must be application/json"),))
-            if len(raw) > _INLINE_BODY:
-                await asyncio.get_running_loop().run_in_executor(threads, self._check, raw)
-            else:
-                self._check(raw)
+            found = pending(scope)
+            try:
+                if len(raw) > INLINE_BODY:
+                    loop = asyncio.get_running_loop()
+                    found += await loop.run_in_executor(threads, self._check, raw)
+                else:
+                    found += self._check(raw)
+            except ApiError as error:
+                raise validation_failed([*found, *error.errors]) from None
             return self._insert_messages(receive, messages=messages), scope
 
-        def _check(self, raw: bytes) -> None:
+        def _check(self, raw: bytes) -> list[FieldError]:
             body, errors = parse_body(raw)
             if not isinstance(body, dict):
-                raise _body_error("must be a JSON object")
+                raise body_error("must be a JSON object")
             found = self._compiled.errors(body)
-            if len(found) <= MAX_ERRORS:
+            if len(found) <= MAX_LISTED:
                 # One description per field: the schema's, where it has one.
                 named = {error.field for error in found}
                 found += [error for error in errors if error.field not in named]
-            if found:
-                raise validation_failed(found)
+            return found
 
     return CollectingJSONBodyValidator
 
@@ -456,10 +388,10 @@ def parameter_validator_class(checker: FormatChecker) -> type[ParameterValidator
                     if key not in compiled:
                         compiled[key] = compile_schema(param.get("schema", {}), checker)
                     for found in compiled[key].errors(value):
-                        where = name if found.field == "body" else _join(name, found.field)
+                        where = name if found.field == "body" else join_path(name, found.field)
                         errors.append(FieldError(where, found.description))
-            if errors:
-                raise validation_failed(errors)
+            # Kept for the body's check, so that one answer lists both.
+            pending(request.scope).extend(errors)
 
     return CollectingParameterValidator
 

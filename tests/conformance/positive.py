@@ -8,12 +8,12 @@ schema-valid request can therefore be rightly refused with 422, and
 valid request (which would hide real false refusals), each positive case is completed
 before it is sent so that it is valid in *every* state the server can be in:
 
-- settings: a destination set to null is set to a valid one instead (test pings need
-  both saved); an action switched on without its destination in the request brings
+- settings: a destination set to null switches off, in the same request, the actions
+  that need it; an action switched on without its destination in the request brings
   one along. The saved settings always keep the rules, so the result keeps them too.
 - domains: the customer (and the manager, when one is named) are the seeded ones.
-- usage: every report is about a mailbox of the seeded domain, observed no later than now
-  (reports from the future are refused).
+- usage: every report is about a mailbox of the seeded domain, observed in the past
+  (a report more than 5 minutes ahead of the server's clock is refused).
 
 Only values are replaced, always by schema-valid ones; negative cases are left alone.
 """
@@ -39,7 +39,6 @@ DESTINATIONS: Mapping[str, str] = {
     "notification_email": "ops@example.com",
 }
 ENV_PREFIX = "MAILNOTIFY_FUZZ_"
-PAST = "2026-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +71,11 @@ class World:
 
 
 def settings_update(body: MutableMapping[str, Any]) -> None:
-    """Complete a settings update so that it keeps rules 3 and 5 from any valid state.
-
-    A destination set to null is saved instead: a test ping (CONTRACT §7) needs both
-    destinations saved in every state, or it is rightly refused.
-    """
+    """Complete a settings update so that it keeps rules 3 and 5 from any valid state."""
     for action, destination in NEEDS.items():
-        cleared = destination in body and body[destination] is None
-        if cleared or (body.get(action) is True and destination not in body):
+        if destination in body and body[destination] is None:
+            body[action] = False
+        elif body.get(action) is True and destination not in body:
             body[destination] = DESTINATIONS[destination]
 
 
@@ -90,26 +86,24 @@ def domain_upsert(body: MutableMapping[str, Any], world: World) -> None:
         body["manager_code"] = world.manager_code
 
 
+# A moment safely in the past, for reports generated in the future.
+PAST = "2026-11-24T10:00:00Z"
+
+
 def usage_batch(body: MutableMapping[str, Any], world: World) -> None:
-    """Put every report on a mailbox of the seeded domain."""
+    """Put every report on a mailbox of the seeded domain, observed in the past."""
+    now = datetime.now(UTC)
     for report in body.get("reports", ()):
         if isinstance(report, dict) and isinstance(report.get("email_code"), str):
             report["domain_name"] = world.domain_name
             report["email_address"] = f"{report['email_code']}@{world.domain_name}"
-        if isinstance(report, dict) and _from_the_future(report.get("observed_at")):
-            report["observed_at"] = PAST
-
-
-def _from_the_future(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    if moment.tzinfo is None:
-        return False
-    return moment > datetime.now(UTC)
+        if isinstance(report, dict) and isinstance(report.get("observed_at"), str):
+            try:
+                ahead = datetime.fromisoformat(report["observed_at"]) > now
+            except (ValueError, TypeError):  # not a date-time, or without an offset
+                continue
+            if ahead:
+                report["observed_at"] = PAST
 
 
 def adapt(case: Case[Any], world: World | None) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, exc, text
 
+from mailnotify.db import Database, DatabaseUnavailable, make_engine
 from tests.conformance.live_server import BIN, free_port
 from tests.pg import postgres_server
 
@@ -170,3 +174,52 @@ def test_defect_3_hung_postgresql_freezes_nothing_and_defect_9_logs_the_outage_o
     assert back[0]["failed_calls"] >= 14
     assert not [e for e in entries if "exc" in e], entries
     assert "Traceback" not in log_path.read_text()
+
+
+def test_gateway_deadline_ends_the_wait_and_abandoned_work_never_begins(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    database = Database(engine, writers=1, readers=1, timeout=0.3)
+    began: list[str] = []
+    release = threading.Event()
+
+    def stuck(_connection: object) -> None:
+        began.append("stuck")
+        release.wait(10)
+
+    def queued(_connection: object) -> None:
+        began.append("queued")
+
+    async def scenario() -> None:
+        started = time.monotonic()
+        outcomes = await asyncio.gather(
+            database.read(stuck), database.read(queued), return_exceptions=True
+        )
+        assert time.monotonic() - started < 3
+        assert all(isinstance(outcome, DatabaseUnavailable) for outcome in outcomes), outcomes
+        release.set()
+        await asyncio.sleep(0.2)  # the one thread is free again; the queued work is skipped
+        assert await database.read(lambda c: c.execute(text("SELECT 1")).scalar()) == 1
+
+    with caplog.at_level(logging.WARNING, logger="mailnotify.db"):
+        asyncio.run(scenario())
+    engine.dispose()
+    assert began == ["stuck"]
+    messages = [(r.getMessage(), getattr(r, "failed_calls", None)) for r in caplog.records]
+    assert messages == [("database unavailable", None), ("database available again", 2)]
+
+
+def test_a_wrong_query_is_not_an_outage(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    database = Database(engine, writers=1, readers=1, timeout=5)
+
+    async def scenario() -> None:
+        with pytest.raises(exc.OperationalError):
+            await database.read(lambda c: c.execute(text("SELECT * FROM nowhere")))
+
+    with caplog.at_level(logging.WARNING, logger="mailnotify.db"):
+        asyncio.run(scenario())
+    engine.dispose()
+    assert not database.outage.down
+    assert caplog.records == []

@@ -64,3 +64,15 @@ def test_defect_8_a_report_from_the_far_future_is_refused(
     assert post_usage(client, platform, skewed).json()["resources"][0]["applied"] == 1
     later = report("EA1", "example.com", at=_rfc3339(now + timedelta(minutes=3)))
     assert post_usage(client, platform, later).json()["resources"][0]["applied"] == 1
+
+
+def test_defect_2_the_intakes_own_failures_are_capped_too(
+    client: TestClient, platform: Account
+) -> None:
+    reports = [report(f"EA{i}", "nowhere.example") for i in range(150)]
+    response = post_usage(client, platform, *reports)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert len(errors) == 101
+    assert errors[99] == {"field": "reports.99.domain_name", "description": "is not a known domain"}
+    assert errors[100] == {"field": "body", "description": "has 50 more failing fields, not listed"}

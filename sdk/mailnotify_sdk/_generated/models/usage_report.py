@@ -20,7 +20,8 @@ class UsageReport:
         email_address (str):
         email_code (str):
         domain_name (str):  Example: example.com.
-        observed_at (datetime.datetime): When the usage was measured (RFC 3339, with an offset).
+        observed_at (datetime.datetime): When the usage was measured (RFC 3339, with an offset). At most 5 minutes
+            ahead of the server's clock, or the batch is refused with 422.
         space (Usage):
         messages (Usage):
     """

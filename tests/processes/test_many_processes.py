@@ -291,13 +291,6 @@ def test_postgres_stopped_under_load_loses_no_acknowledged_event(
     assert max(durations) < 15, "a request hung while the database was down"
     outage = [status for started, _, status, _ in load.answers if down_at <= started <= up_at]
     assert outage, "no request was sent while the database was down"
-    assert set(outage) <= {200, 500, 503}, outage
-    if 500 in outage or while_down.status_code == 500:
-        # The 503 answers (contract body, Retry-After) are built on branch `request`; once it is
-        # merged this line is reached no more and the test passes in full.
-        pytest.xfail(
-            "today's server answers 500 while PostgreSQL is down (503 needs branch request)"
-        )
-    assert set(outage) <= {200, 503}
+    assert set(outage) <= {200, 503}, outage
     assert while_down.status_code == 503
     assert "retry-after" in while_down.headers

@@ -8,8 +8,8 @@ schema-valid request can therefore be rightly refused with 422, and
 valid request (which would hide real false refusals), each positive case is completed
 before it is sent so that it is valid in *every* state the server can be in:
 
-- settings: a destination set to null switches off, in the same request, the actions
-  that need it; an action switched on without its destination in the request brings
+- settings: a destination set to null is set to a valid one instead (test pings need
+  both saved); an action switched on without its destination in the request brings
   one along. The saved settings always keep the rules, so the result keeps them too.
 - domains: the customer (and the manager, when one is named) are the seeded ones.
 - usage: every report is about a mailbox of the seeded domain, observed in the past
@@ -71,11 +71,14 @@ class World:
 
 
 def settings_update(body: MutableMapping[str, Any]) -> None:
-    """Complete a settings update so that it keeps rules 3 and 5 from any valid state."""
+    """Complete a settings update so that it keeps rules 3 and 5 from any valid state.
+
+    A destination set to null is saved instead: a test ping (CONTRACT §7) needs both
+    destinations saved in every state, or it is rightly refused.
+    """
     for action, destination in NEEDS.items():
-        if destination in body and body[destination] is None:
-            body[action] = False
-        elif body.get(action) is True and destination not in body:
+        cleared = destination in body and body[destination] is None
+        if cleared or (body.get(action) is True and destination not in body):
             body[destination] = DESTINATIONS[destination]
 
 

@@ -4,7 +4,8 @@ httptools parses a request head of any size at any pace, and uvicorn times out o
 idle keep-alive connections. This subclass of uvicorn's httptools protocol counts the
 bytes of each request head and gives it a deadline from the connection's first byte (or
 from the connection itself, for one that says nothing): a head over the size is answered
-431 and closed at once, a head late 408 and closed, without reading more. Connections
+431 and closed at once, a head late 408 and closed, without reading more. A body
+has a deadline of its own from the end of its head. Connections
 past the cap get the contract's 503 to their first request and are closed after it.
 """
 
@@ -32,6 +33,7 @@ class HttpLimits:
 
     max_head_bytes: int
     head_timeout: float
+    body_timeout: float
     max_connections: int
 
 
@@ -67,6 +69,9 @@ async def _over_capacity(_scope: Any, _receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": _OVER_CAPACITY_BODY})
 
 
+_IDLE, _HEAD, _BODY = 0, 1, 2
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of :class:`HttpLimits`."""
 
@@ -81,56 +86,74 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._limits = limits
-        # True from the connection's start, and from each message's first byte, until
-        # its head is parsed; between messages uvicorn's keep-alive timeout applies.
-        self._in_head = True
+        # _HEAD from the connection's start and from each message's first byte until
+        # its head is parsed, _BODY until its body is; _IDLE between messages, where
+        # uvicorn's keep-alive timeout applies. One deadline per phase.
+        self._phase = _HEAD
         self._head_bytes = 0
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self._limits.max_connections:
             self.app = _over_capacity
-        self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_late)
+        self._deadline = self.loop.call_later(self._limits.head_timeout, self._late)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
+        self._cancel_deadline()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        # Counted after parsing: a chunk that completes the head (with a body after
-        # it) is not the head's size. The parser has seen at most one chunk too many.
-        if not self._in_head or self.transport.is_closing():
+        # Checked after parsing: a chunk that completes the head (with a body after it)
+        # does not count as head, and a message that completed needs no deadline; the
+        # parser has seen at most one chunk too many. No timer for a whole request.
+        if self._phase == _IDLE or self.transport.is_closing():
             return
-        self._head_bytes += len(data)
-        if self._head_bytes > self._limits.max_head_bytes:
-            self._refuse(HEAD_TOO_LARGE)
-        elif self._head_timer is None:
-            self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_late)
+        if self._phase == _HEAD:
+            self._head_bytes += len(data)
+            if self._head_bytes > self._limits.max_head_bytes:
+                self._refuse(HEAD_TOO_LARGE)
+                return
+        if self._deadline is None:
+            timeout = (
+                self._limits.head_timeout if self._phase == _HEAD else self._limits.body_timeout
+            )
+            self._deadline = self.loop.call_later(timeout, self._late)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = True
+        self._phase = _HEAD
         self._head_bytes = 0
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._cancel_head_timer()
+        self._phase = _BODY
+        self._cancel_deadline()
         super().on_headers_complete()
 
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def on_message_complete(self) -> None:
+        self._phase = _IDLE
+        self._cancel_deadline()
+        super().on_message_complete()
 
-    def _head_late(self) -> None:
-        self._head_timer = None
-        if self._in_head and not self.transport.is_closing():
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _late(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self._phase == _HEAD:
             self._refuse(HEAD_TOO_SLOW)
+        elif self._phase == _BODY:
+            # The app may be reading it, or may have answered already: the request
+            # ends as a client disconnect.
+            self.transport.close()
 
     def _refuse(self, response: bytes) -> None:
-        self._cancel_head_timer()
+        self._cancel_deadline()
         if self.cycle is None or self.cycle.response_complete:
             self.transport.write(response)
             self.transport.close()

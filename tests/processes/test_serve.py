@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
@@ -83,8 +84,15 @@ def test_serve_workers_2_answers_on_one_port_from_two_processes_and_delivers_fro
         assert answered_by(served, servers) == set(servers)
         token = served.token()
         assert httpx.get(f"{served.url}{URL}", headers={"X-Api-Token": token}).status_code == 200
+        # A worker that dies is replaced, still one.
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while (replaced := roles(served)[1]) in ([], workers):
+            assert time.monotonic() < deadline, "the worker was not replaced"
+            time.sleep(0.2)
+        assert len(replaced) == 1
     assert served.process.returncode == 0
-    assert left_running(servers + workers) == []
+    assert left_running(servers + replaced) == []
 
 
 def test_serve_logs_json_lines_only_in_every_process(tmp_path: Path) -> None:

@@ -37,36 +37,47 @@ class HttpLimits:
     max_connections: int
 
 
-def _error_response(status: int, body: bytes, *extra: bytes) -> bytes:
-    return b"".join(
-        [
-            STATUS_LINE[status],
-            b"content-type: application/json\r\n",
-            b"content-length: %d\r\n" % len(body),
-            *extra,
-            b"connection: close\r\n\r\n",
-            body,
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """An answer given in place of the app, in the contract's body shape."""
+
+    status: int
+    body: bytes
+    extra: tuple[tuple[bytes, bytes], ...] = ()
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Its headers; the connection closes after it."""
+        return [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(self.body)),
+            *self.extra,
+            (b"connection", b"close"),
         ]
-    )
+
+    def raw(self) -> bytes:
+        """The whole response, for a connection whose request never reached a cycle."""
+        lines = b"".join(b"%s: %s\r\n" % header for header in self.headers)
+        return STATUS_LINE[self.status] + lines + b"\r\n" + self.body
+
+    async def __call__(self, _scope: Any, _receive: Any, send: Any) -> None:
+        """As an ASGI app, for a request whose head was parsed."""
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
-# Not statuses of the API contract (the request never reaches it), but its body shape.
-HEAD_TOO_LARGE = _error_response(
-    431, orjson.dumps({"message": "Request header fields too large", "errors": []})
+def _body(message: str) -> bytes:
+    return orjson.dumps({"message": message, "errors": []})
+
+
+# 431 and 408 are not statuses of the API contract (the request never reaches it).
+HEAD_TOO_LARGE = _Refusal(431, _body("Request header fields too large"))
+HEAD_TOO_SLOW = _Refusal(408, _body("Request timeout"))
+OVER_CAPACITY = _Refusal(
+    503,
+    orjson.dumps(ApiError(503).body()),
+    ((b"retry-after", b"%d" % RETRY_AFTER_SECONDS),),
 )
-HEAD_TOO_SLOW = _error_response(408, orjson.dumps({"message": "Request timeout", "errors": []}))
-_OVER_CAPACITY_BODY = orjson.dumps(ApiError(503).body())
-_OVER_CAPACITY_HEADERS = [
-    (b"content-type", b"application/json"),
-    (b"content-length", b"%d" % len(_OVER_CAPACITY_BODY)),
-    (b"retry-after", b"%d" % RETRY_AFTER_SECONDS),
-    (b"connection", b"close"),
-]
-
-
-async def _over_capacity(_scope: Any, _receive: Any, send: Any) -> None:
-    await send({"type": "http.response.start", "status": 503, "headers": _OVER_CAPACITY_HEADERS})
-    await send({"type": "http.response.body", "body": _OVER_CAPACITY_BODY})
 
 
 _IDLE, _HEAD, _BODY = 0, 1, 2
@@ -96,7 +107,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self._limits.max_connections:
-            self.app = _over_capacity
+            self.app = OVER_CAPACITY
         self._deadline = self.loop.call_later(self._limits.head_timeout, self._late)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -129,7 +140,20 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._phase = _BODY
         self._cancel_deadline()
+        # A head that came whole in one read is measured here, from what was parsed;
+        # the request is answered in place of the app, and its body read and dropped.
+        if self._head_size() > self._limits.max_head_bytes:
+            app, self.app = self.app, HEAD_TOO_LARGE
+            try:
+                super().on_headers_complete()
+            finally:
+                self.app = app
+            return
         super().on_headers_complete()
+
+    def _head_size(self) -> int:
+        # Request line and header lines as sent, give or take the method and version.
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def on_message_complete(self) -> None:
         self._phase = _IDLE
@@ -152,10 +176,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             # ends as a client disconnect.
             self.transport.close()
 
-    def _refuse(self, response: bytes) -> None:
+    def _refuse(self, refusal: _Refusal) -> None:
         self._cancel_deadline()
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.write(response)
+            self.transport.write(refusal.raw())
             self.transport.close()
         else:
             # A pipelined head went wrong while a response is on its way: let that one

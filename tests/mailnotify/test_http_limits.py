@@ -23,7 +23,7 @@ from tests.conftest import Account
 # The edge is the same whatever the database behind it.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-LIMITS = HttpLimits(max_head_bytes=64 * 1024, head_timeout=1.0, body_timeout=1.5, max_connections=8)
+LIMITS = HttpLimits(max_head_bytes=4096, head_timeout=1.0, body_timeout=1.5, max_connections=8)
 KEEP_ALIVE_SECONDS = 1
 
 
@@ -149,6 +149,23 @@ def test_oversized_header_gets_431_when_the_client_waits(connect: Connect) -> No
     client.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * (80 * 1024))
     answer = read_response(client)
     assert answer.startswith(b"HTTP/1.1 431 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == (
+        "Request header fields too large"
+    )
+
+
+def test_oversized_header_in_one_read_gets_431_and_never_reaches_the_app(
+    connect: Connect, customer: Account
+) -> None:
+    client = connect()
+    client.sendall(
+        b"PUT /api/users/me/notifications HTTP/1.1\r\nHost: t\r\n"
+        b"X-Api-Token: %s\r\nX-Big: %s\r\n"
+        % (customer.token.encode(), b"a" * 8192)
+        + b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    answer = read_response(client)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == (
         "Request header fields too large"
     )

@@ -74,7 +74,7 @@ def answered_by(served: Served, servers: list[int], *, attempts: int = 200) -> s
 def test_serve_workers_2_answers_on_one_port_from_two_processes_and_delivers_from_one(
     tmp_path: Path,
 ) -> None:
-    with serving(tmp_path, "--workers", "2") as served:
+    with serving(tmp_path, "--workers", "2", MAILNOTIFY_HTTP_MAX_HEADER_BYTES="4096") as served:
         servers, workers = roles(served)
         assert len(servers) == 2
         assert len(workers) == 1
@@ -82,6 +82,9 @@ def test_serve_workers_2_answers_on_one_port_from_two_processes_and_delivers_fro
         for pid in servers:
             assert environ_of(pid)["MAILNOTIFY_EMBEDDED_WORKER"] == "false"
         assert answered_by(served, servers) == set(servers)
+        # The limits reach every server process through the settings.
+        big = httpx.get(f"{served.url}/healthz", headers={"X-Big": "a" * 8192})
+        assert big.status_code == 431
         token = served.token()
         assert httpx.get(f"{served.url}{URL}", headers={"X-Api-Token": token}).status_code == 200
         # A worker that dies is replaced, still one.

@@ -1,12 +1,12 @@
 """HTTP/1.1 limits at the edge: request heads of bounded size and time, a connection cap.
 
 httptools parses a request head of any size at any pace, and uvicorn times out only
-idle keep-alive connections. This subclass of uvicorn's httptools protocol counts the
-bytes of each request head and gives it a deadline from the connection's first byte (or
-from the connection itself, for one that says nothing): a head over the size is answered
-431 and closed at once, a head late 408 and closed, without reading more. A body
-has a deadline of its own from the end of its head. Connections
-past the cap get the contract's 503 to their first request and are closed after it.
+idle keep-alive connections. This subclass of uvicorn's httptools protocol holds each
+request head to a size, counted in bytes while it arrives and measured once parsed, and
+to a deadline from its first byte (or from the connection, for one that says nothing):
+too large is answered 431, too late 408, and the connection closed without reading
+more. A body has a deadline of its own from the end of its head. Connections past the
+cap get the contract's 503 to their requests, and are closed after it.
 """
 
 from __future__ import annotations

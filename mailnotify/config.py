@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # The HTTP edge of `serve` (mailnotify.server, mailnotify.http_limits), per process.
     http_max_header_bytes: int = Field(default=64 * 1024, ge=1024)
     http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_body_timeout_seconds: float = Field(default=60.0, gt=0)
     http_keep_alive_seconds: float = Field(default=5.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
     http_backlog: int = Field(default=2048, ge=1)

@@ -27,6 +27,8 @@ STARTUP_FAILURE = 3
 # child answers only once its interpreter has started and imported the command: on a
 # busy machine that takes longer than uvicorn's 5 s, and the children never came up.
 CHILD_HEALTHCHECK_SECONDS = 30
+# A worker that dies at once (say, its database is gone) is not restarted in a loop.
+WORKER_RESTART_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ def uvicorn_config(settings: Settings, *, host: str, port: int, workers: int) ->
     limits = http_limits.HttpLimits(
         max_head_bytes=settings.http_max_header_bytes,
         head_timeout=settings.http_header_timeout_seconds,
+        body_timeout=settings.http_body_timeout_seconds,
         max_connections=settings.http_max_connections,
     )
     return uvicorn.Config(
@@ -96,6 +99,8 @@ def _keep_worker(should_exit: threading.Event) -> None:
         while not should_exit.wait(0.5):
             if child.poll() is not None:
                 log.error("the delivery worker exited", extra={"status": child.returncode})
+                if should_exit.wait(WORKER_RESTART_SECONDS):
+                    break
                 child = subprocess.Popen(command)  # noqa: S603
     finally:
         # At the same moment as the server processes, so that both drain together.

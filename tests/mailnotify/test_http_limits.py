@@ -18,11 +18,12 @@ from connexion import AsyncApp
 
 from mailnotify.http_limits import HttpLimits, protocol
 from tests.conformance.live_server import free_port
+from tests.conftest import Account
 
 # The edge is the same whatever the database behind it.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-LIMITS = HttpLimits(max_head_bytes=64 * 1024, head_timeout=1.0, max_connections=8)
+LIMITS = HttpLimits(max_head_bytes=4096, head_timeout=1.0, body_timeout=1.5, max_connections=8)
 KEEP_ALIVE_SECONDS = 1
 
 
@@ -153,6 +154,23 @@ def test_oversized_header_gets_431_when_the_client_waits(connect: Connect) -> No
     )
 
 
+def test_oversized_header_in_one_read_gets_431_and_never_reaches_the_app(
+    connect: Connect, customer: Account
+) -> None:
+    client = connect()
+    client.sendall(
+        b"PUT /api/users/me/notifications HTTP/1.1\r\nHost: t\r\n"
+        b"X-Api-Token: %s\r\nX-Big: %s\r\n"
+        % (customer.token.encode(), b"a" * 8192)
+        + b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    answer = read_response(client)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == (
+        "Request header fields too large"
+    )
+
+
 def test_slow_trickling_head_is_closed_after_the_head_timeout(connect: Connect) -> None:
     client = connect()
     client.sendall(b"GET /healthz HTTP/1.1\r\n")
@@ -166,6 +184,19 @@ def test_connection_that_sends_nothing_is_closed_after_the_head_timeout(
     connect: Connect,
 ) -> None:
     assert closed_within(connect(), LIMITS.head_timeout + 4) >= LIMITS.head_timeout * 0.5
+
+
+def test_body_that_stops_arriving_is_cut_after_the_body_timeout(
+    connect: Connect, customer: Account
+) -> None:
+    client = connect()
+    client.sendall(
+        b"PUT /api/users/me/notifications HTTP/1.1\r\nHost: t\r\n"
+        b"X-Api-Token: %s\r\n"
+        % customer.token.encode()
+        + b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    closed_within(client, LIMITS.body_timeout + 4)
 
 
 def test_idle_keep_alive_connection_is_closed(connect: Connect) -> None:
@@ -199,12 +230,12 @@ def test_over_the_connection_cap_requests_get_503_with_the_contract_body(
 
 
 def test_normal_requests_still_work_kept_alive_and_with_a_body(
-    connect: Connect, customer: object
+    connect: Connect, customer: Account
 ) -> None:
     client = connect()
     for _ in range(3):
         assert healthz(client).startswith(b"HTTP/1.1 200 ")
-    token = customer.token  # type: ignore[attr-defined]
+    token = customer.token
     body = json.dumps({"notification_email": "ops@example.com"}).encode()
     head = (
         "PUT /api/users/me/notifications HTTP/1.1\r\nHost: t\r\n"

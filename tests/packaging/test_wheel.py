@@ -190,3 +190,11 @@ def test_sdists_carry_what_their_wheels_are_built_from(built: Built) -> None:
     with zipfile.ZipFile(built.wheel("mailnotify_sdk")) as wheel:
         assert "mailnotify_sdk/py.typed" in wheel.namelist()
         assert any(n.startswith("mailnotify_sdk/_generated/api/") for n in wheel.namelist())
+
+
+def test_checkout_spec_is_the_top_level_file_when_the_package_has_none() -> None:
+    # The editable install of the tests: the package folder holds no copy of the spec.
+    from mailnotify.config import default_spec_path
+
+    assert not (REPO / "mailnotify" / "openapi.yaml").exists()
+    assert default_spec_path() == REPO / "openapi.yaml"

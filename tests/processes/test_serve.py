@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
@@ -73,7 +74,7 @@ def answered_by(served: Served, servers: list[int], *, attempts: int = 200) -> s
 def test_serve_workers_2_answers_on_one_port_from_two_processes_and_delivers_from_one(
     tmp_path: Path,
 ) -> None:
-    with serving(tmp_path, "--workers", "2") as served:
+    with serving(tmp_path, "--workers", "2", MAILNOTIFY_HTTP_MAX_HEADER_BYTES="4096") as served:
         servers, workers = roles(served)
         assert len(servers) == 2
         assert len(workers) == 1
@@ -81,10 +82,20 @@ def test_serve_workers_2_answers_on_one_port_from_two_processes_and_delivers_fro
         for pid in servers:
             assert environ_of(pid)["MAILNOTIFY_EMBEDDED_WORKER"] == "false"
         assert answered_by(served, servers) == set(servers)
+        # The limits reach every server process through the settings.
+        big = httpx.get(f"{served.url}/healthz", headers={"X-Big": "a" * 8192})
+        assert big.status_code == 431
         token = served.token()
         assert httpx.get(f"{served.url}{URL}", headers={"X-Api-Token": token}).status_code == 200
+        # A worker that dies is replaced, still one.
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while (replaced := roles(served)[1]) in ([], workers):
+            assert time.monotonic() < deadline, "the worker was not replaced"
+            time.sleep(0.2)
+        assert len(replaced) == 1
     assert served.process.returncode == 0
-    assert left_running(servers + workers) == []
+    assert left_running(servers + replaced) == []
 
 
 def test_serve_logs_json_lines_only_in_every_process(tmp_path: Path) -> None:

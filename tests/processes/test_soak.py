@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench.soak import soak
 
+
 def test_a_30_second_soak_under_faults_keeps_every_promise(tmp_path: Path) -> None:
     verdict = soak(30, tmp_path, window=2, drain=400)
     broken = [check for check in verdict.checks if not check.held]

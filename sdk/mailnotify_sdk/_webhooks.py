@@ -59,6 +59,7 @@ def verify_webhook(
     raw = _raw(body)
     if not isinstance(headers, Mapping):
         raise InvalidArgumentError("headers must be a mapping of header names to values")
+    keys = [_key(one) for one in _secrets(secret)]
     lowered = {str(name).lower(): value for name, value in headers.items()}
     try:
         webhook_id = lowered["webhook-id"]
@@ -67,10 +68,7 @@ def verify_webhook(
     except KeyError as exc:
         raise WebhookError(f"missing header {exc.args[0]}") from None
     _check_timestamp(timestamp, now=time.time())
-    secrets = [secret] if isinstance(secret, str) else list(secret)
-    if not secrets:
-        raise InvalidArgumentError("at least one webhook secret is needed")
-    expected = [_signature(_key(one), webhook_id, timestamp, raw) for one in secrets]
+    expected = [_signature(key, webhook_id, timestamp, raw) for key in keys]
     given = list(_v1_signatures(signatures))
     if not any(hmac.compare_digest(e, g) for e in expected for g in given):
         raise WebhookError("no signature matches")
@@ -128,6 +126,19 @@ def _raw(body: bytes | str) -> bytes:
     if isinstance(body, bytes | bytearray | memoryview):
         return bytes(body)
     raise InvalidArgumentError(f"body must be the raw bytes or str, not {type(body).__name__}")
+
+
+def _secrets(secret: str | Sequence[str]) -> list[str]:
+    if isinstance(secret, str):
+        return [secret]
+    # Regression: None reached list() and raised a bare TypeError.
+    if not isinstance(secret, Sequence) or isinstance(secret, bytes | bytearray):
+        raise InvalidArgumentError(
+            "secret must be the whsec_... signing secret, or a sequence of them"
+        )
+    if not secret:
+        raise InvalidArgumentError("at least one webhook secret is needed")
+    return list(secret)
 
 
 def _key(secret: str) -> bytes:

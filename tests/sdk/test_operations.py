@@ -136,10 +136,46 @@ async def open_api(scope: Scope, receive: Receive, send: Send) -> None:
                     "domain_create_callback": False,
                     "notification_email": None,
                     "email_overquota_email": False,
-                    "webhook_status": {"state": "recovering"},
+                    "webhook_status": {
+                        "state": "recovering",
+                        "failing_since": None,
+                        "disabled_at": None,
+                        "last_success_at": None,
+                        "probe_at": None,
+                    },
+                    "digest_email": True,
                 }
             ],
             "links": {"self": path},
+        }
+    elif path.startswith("/api/users/me/notifications/deliveries/"):
+        attempt = {
+            "number": 1,
+            "started_at": "2026-11-24T10:00:00Z",
+            "duration_ms": 84,
+            "status_code": 204,
+            "error": None,
+            "response_excerpt": "",
+            "ip": "192.0.2.1",
+        }
+        body = {
+            "resources": [
+                {
+                    "id": "dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w",
+                    "event_id": "evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A",
+                    "action_type": "mailbox_delete",
+                    "channel": "sms",
+                    "destination": "+15550100",
+                    "status": "expired",
+                    "attempt_count": 1,
+                    "created_at": "2026-11-24T10:00:00Z",
+                    "next_attempt_at": None,
+                    "delivered_at": None,
+                    "last_attempt": attempt,
+                    "attempts": [attempt],
+                    "priority": "low",
+                }
+            ]
         }
     elif path.startswith("/api/platform/domains/"):
         body = {
@@ -174,7 +210,18 @@ async def test_responses_with_new_fields_and_new_enum_values_are_read(
     client = connect("token", app=open_api)
     settings = await client.get_notification_settings()
     assert settings.email_overquota_callback is True
-    assert settings.additional_properties == {"webhook_status": {"state": "recovering"}}
+    # webhook_status became a field of the spec (issue 9): the new field is another one.
+    assert settings.additional_properties == {"digest_email": True}
+    assert settings.webhook_status.state == "recovering"
+    assert settings.webhook_status.additional_properties == {"probe_at": None}
+    delivery = await client.get_delivery("dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w")
+    assert (delivery.action_type, delivery.channel, delivery.status) == (
+        "mailbox_delete",
+        "sms",
+        "expired",
+    )
+    assert delivery["priority"] == "low"
+    assert [a["ip"] for a in delivery.attempts] == ["192.0.2.1"]
     domain = await client.upsert_domain(
         "example.com", customer_code="CU1", postmaster_code="PM1", status="active"
     )

@@ -220,8 +220,19 @@ def test_an_event_type_the_sdk_does_not_know_is_an_unknown_event() -> None:
         (QUOTA, None, SECRET),
         (QUOTA, "webhook-id: 1", SECRET),
         (QUOTA, {}, None),
+        (QUOTA, {}, []),
+        (QUOTA, {}, [SECRET, None]),
+        (QUOTA, {}, SECRET.encode()),
     ],
-    ids=["body-none", "headers-none", "headers-str", "secret-none"],
+    ids=[
+        "body-none",
+        "headers-none",
+        "headers-str",
+        "secret-none",
+        "secrets-empty",
+        "secrets-with-none",
+        "secret-bytes",
+    ],
 )
 def test_bad_arguments_to_verify_webhook_are_invalid_argument_errors(
     body: Any, headers: Any, secret: Any

@@ -11,7 +11,9 @@ type Settings = components["schemas"]["NotificationSettings"];
 type ErrorBody = components["schemas"]["ErrorBody"];
 type QuotaEvent = components["schemas"]["EmailOverquotaEvent"];
 type DomainEvent = components["schemas"]["DomainCreateEvent"];
-type WebhookEvent = QuotaEvent | DomainEvent;
+type PingEvent = components["schemas"]["PingEvent"];
+type WebhookEvent = QuotaEvent | DomainEvent | PingEvent;
+type Delivery = components["schemas"]["Delivery"];
 
 // The spec served live and the file give the very same types.
 type Equal<A, B> =
@@ -65,6 +67,21 @@ function handle(event: WebhookEvent): string {
       }
     case "domain_create":
       return `${event.domain_name} by ${event.postmaster_code}`;
+    case "ping":
+      return `ping ${event.id}`;
+  }
+}
+
+// A delivery log row as a dashboard shows it: statuses and channels are open values.
+function row(delivery: Delivery): string {
+  switch (delivery.status) {
+    case "pending":
+    case "delivered":
+    case "failed":
+    case "skipped":
+      return `${delivery.action_type} ${delivery.channel} ${delivery.status}`;
+    default:
+      return `${delivery.action_type} ${delivery.channel} unknown status ${delivery.status}`;
   }
 }
 
@@ -86,7 +103,74 @@ async function main(): Promise<Record<string, unknown>> {
     refused.error === undefined ? "accepted" : describe(refused.response.status, refused.error);
 
   const secret = await customer.GET("/users/me/notifications/signing-secret");
-  results["getSigningSecret"] = secret.data?.resources[0]?.secret.startsWith("whsec_") ?? false;
+  const firstSecret = secret.data?.resources[0]?.secret;
+  results["getSigningSecret"] = firstSecret?.startsWith("whsec_") ?? false;
+
+  const rotated = await customer.POST("/users/me/notifications/signing-secret/rotate", {
+    body: { previous_expires_in: 3600 },
+  });
+  const rotation = rotated.data?.resources[0];
+  results["rotateSigningSecret"] =
+    rotation === undefined
+      ? describe(rotated.response.status, rotated.error!)
+      : {
+          fresh: rotation.secret.startsWith("whsec_") && rotation.secret !== firstSecret,
+          overlap: rotation.previous_expires_at !== null,
+        };
+
+  const tooLong = await customer.POST("/users/me/notifications/signing-secret/rotate", {
+    body: { previous_expires_in: 604801 },
+  });
+  results["rotateSigningSecret422"] =
+    tooLong.error === undefined ? "accepted" : describe(tooLong.response.status, tooLong.error);
+
+  // No webhook URL is saved: the test names it. The email test is recorded (no SMTP here).
+  const noUrl = await customer.POST("/users/me/notifications/test", {
+    body: { channel: "webhook" },
+  });
+  results["sendTestNotification422"] =
+    noUrl.error === undefined ? "accepted" : describe(noUrl.response.status, noUrl.error);
+  const tested = await customer.POST("/users/me/notifications/test", {
+    body: { channel: "email" },
+  });
+  const ping = tested.data?.resources[0];
+  if (ping === undefined) {
+    throw new Error(`no test delivery: ${describe(tested.response.status, tested.error!)}`);
+  }
+  results["sendTestNotification"] = { row: row(ping), attempts: ping.attempts.length };
+
+  const log = await customer.GET("/users/me/notifications/deliveries", {
+    params: { query: { channel: "email", action_type: "ping", per: 10 } },
+  });
+  results["listDeliveries"] =
+    log.data === undefined
+      ? describe(log.response.status, log.error)
+      : { rows: log.data.resources.map(row), total: log.data.pagination.total_records };
+
+  const badQuery = await customer.GET("/users/me/notifications/deliveries", {
+    params: { query: { per: 500 } },
+  });
+  results["listDeliveries422"] =
+    badQuery.error === undefined ? "accepted" : describe(badQuery.response.status, badQuery.error);
+
+  const detail = await customer.GET("/users/me/notifications/deliveries/{delivery_id}", {
+    params: { path: { delivery_id: ping.id } },
+  });
+  const found = detail.data?.resources[0];
+  results["getDelivery"] =
+    found === undefined
+      ? describe(detail.response.status, detail.error!)
+      : { sameEvent: found.event_id === ping.event_id, attempts: found.attempts.length };
+
+  const again = await customer.POST(
+    "/users/me/notifications/deliveries/{delivery_id}/redeliver",
+    { params: { path: { delivery_id: ping.id } } },
+  );
+  const queued = again.data?.resources[0];
+  results["redeliverDelivery"] =
+    queued === undefined
+      ? describe(again.response.status, again.error!)
+      : { status: again.response.status, row: row(queued) };
 
   const domain = await platform.PUT("/platform/domains/{domain_name}", {
     params: { path: { domain_name: "example.com" } },

@@ -66,7 +66,8 @@ def test_the_live_spec_and_the_file_generate_the_same_types(project: Path) -> No
     from_file = (project / "generated" / "openapi.ts").read_text(encoding="utf-8")
     assert (project / "generated" / "live.ts").read_text(encoding="utf-8") == from_file
     # Named schemas survive: the live spec keeps its $refs (issue 10, part 1).
-    for name in ("NotificationSettings", "ErrorBody", "EmailOverquotaEvent", "DomainCreateEvent"):
+    named = ("NotificationSettings", "ErrorBody", "EmailOverquotaEvent", "DomainCreateEvent")
+    for name in (*named, "PingEvent", "Delivery"):
         assert re.search(rf"^\s+{name}: \{{$", from_file, re.MULTILINE), name
     assert 'components["schemas"]["ErrorBody"]' in from_file
 
@@ -76,10 +77,13 @@ def test_the_types_of_open_values_are_strings(project: Path) -> None:
     quota = generated[generated.index("EmailOverquotaEvent: {") :]
     assert re.search(r"^\s+metric: string;$", quota, re.MULTILINE)
     assert re.search(r'^\s+action_type: "email_overquota";$', quota, re.MULTILINE)
+    delivery = generated[generated.index("Delivery: {") :]
+    for field in ("action_type", "channel", "status"):
+        assert re.search(rf"^\s+{field}: string;$", delivery, re.MULTILINE), field
 
 
 def future_webhook_bodies() -> list[str]:
-    """The spec's two event examples, one as a newer server might send it."""
+    """The spec's event examples, one as a newer server might send it."""
     schemas = yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
     quota: dict[str, Any] = schemas["EmailOverquotaEvent"]["example"]
     newer = {**quota, "metric": "mailbox_count", "severity": "high"}
@@ -87,6 +91,7 @@ def future_webhook_bodies() -> list[str]:
         json.dumps(quota),
         json.dumps(newer),
         json.dumps(schemas["DomainCreateEvent"]["example"]),
+        json.dumps({**schemas["PingEvent"]["example"], "note": "from a newer server"}),
     ]
 
 
@@ -105,6 +110,7 @@ def test_a_strict_typescript_client_calls_every_operation(
     node = shutil.which("node")
     assert node is not None
     results = json.loads(run(node, "dist/client.js", cwd=project, environ=environ))
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     assert results["samePaths"] is results["sameComponents"] is True
     assert results["getNotificationSettings"]["notification_email"] is None
     assert results["updateNotificationSettings"] is True
@@ -113,6 +119,19 @@ def test_a_strict_typescript_client_calls_every_operation(
         "notification_email cannot be cleared while email_overquota_email is enabled"
     )
     assert results["getSigningSecret"] is True
+    assert results["rotateSigningSecret"] == {"fresh": True, "overlap": True}
+    assert results["rotateSigningSecret422"] == (
+        "422 Validation failed: previous_expires_in must be at most 604800"
+    )
+    # The live server has no SMTP server: the email test is recorded skipped.
+    assert results["sendTestNotification422"] == (
+        "422 Validation failed: notification_url is required to send a test"
+    )
+    assert results["sendTestNotification"] == {"row": "ping email skipped", "attempts": 1}
+    assert results["listDeliveries"] == {"rows": ["ping email skipped"], "total": 1}
+    assert results["listDeliveries422"] == "422 Validation failed: per must be at most 100"
+    assert results["getDelivery"] == {"sameEvent": True, "attempts": 1}
+    assert results["redeliverDelivery"] == {"status": 202, "row": "ping email pending"}
     assert results["upsertDomain"] == "active"
     assert results["reportUsage"] == {"applied": 1, "ignored": 0, "events": 1}
     assert results["reportUsageAsCustomer"] == "403 Forbidden"
@@ -121,8 +140,8 @@ def test_a_strict_typescript_client_calls_every_operation(
         "alice@example.com exceeded space 80",
         "ignored metric mailbox_count",
         "example.com by PM2E7A9C4B6D10",
+        f"ping {spec['components']['schemas']['PingEvent']['example']['id']}",
     ]
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     operation_ids = {
         op["operationId"]
         for item in spec["paths"].values()

@@ -36,7 +36,6 @@ from .usage_report import UsageReport
 from .usage_result import UsageResult
 from .usage_result_response import UsageResultResponse
 from .webhook_status import WebhookStatus
-from .webhook_status_state import WebhookStatusState
 
 __all__ = (
     "ActionType",
@@ -75,5 +74,4 @@ __all__ = (
     "UsageResult",
     "UsageResultResponse",
     "WebhookStatus",
-    "WebhookStatusState",
 )

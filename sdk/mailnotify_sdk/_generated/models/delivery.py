@@ -7,10 +7,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.action_type import ActionType, check_action_type
-from ..models.delivery_channel import DeliveryChannel, check_delivery_channel
-from ..models.delivery_status import DeliveryStatus, check_delivery_status
-
 if TYPE_CHECKING:
     from ..models.delivery_attempt import DeliveryAttempt
 
@@ -23,15 +19,18 @@ class Delivery:
     """One event to one destination over one channel.
 
     Attributes:
-        id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
-        event_id (str): The event's id, sent as `webhook-id`. Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
-        action_type (ActionType):
-        channel (DeliveryChannel):
+        id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
+        event_id (str): The event's id, sent as `webhook-id`. Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
+        action_type (str): The event's type (see `ActionType`). Open: deliveries of event types added
+            later may appear; show them as they are.
+             Example: email_overquota.
+        channel (str): `webhook` or `email` (see `DeliveryChannel`). Open: a channel added later may
+            appear.
+             Example: webhook.
         destination (None | str): The URL or address of the last attempt; null before the first.
-        status (DeliveryStatus): `pending`: waiting for its next attempt; `delivered`: a 2xx (webhook) or accepted
-            by the SMTP server (email); `failed`: every attempt of the schedule failed;
-            `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
-            SMTP server is configured).
+        status (str): `pending`, `delivered`, `failed` or `skipped` (see `DeliveryStatus`). Open: treat
+            a status added later like `pending`.
+             Example: pending.
         attempt_count (int):
         created_at (datetime.datetime):
         next_attempt_at (datetime.datetime | None): When a `pending` delivery is tried next; null otherwise.
@@ -41,10 +40,10 @@ class Delivery:
 
     id: str
     event_id: str
-    action_type: ActionType
-    channel: DeliveryChannel
+    action_type: str
+    channel: str
     destination: None | str
-    status: DeliveryStatus
+    status: str
     attempt_count: int
     created_at: datetime.datetime
     next_attempt_at: datetime.datetime | None
@@ -57,14 +56,14 @@ class Delivery:
 
         event_id = self.event_id
 
-        action_type: str = self.action_type
+        action_type = self.action_type
 
-        channel: str = self.channel
+        channel = self.channel
 
         destination: None | str
         destination = self.destination
 
-        status: str = self.status
+        status = self.status
 
         attempt_count = self.attempt_count
 
@@ -113,9 +112,9 @@ class Delivery:
 
         event_id = d.pop("event_id")
 
-        action_type = check_action_type(d.pop("action_type"))
+        action_type = d.pop("action_type")
 
-        channel = check_delivery_channel(d.pop("channel"))
+        channel = d.pop("channel")
 
         def _parse_destination(data: object) -> None | str:
             if data is None:
@@ -124,7 +123,7 @@ class Delivery:
 
         destination = _parse_destination(d.pop("destination"))
 
-        status = check_delivery_status(d.pop("status"))
+        status = d.pop("status")
 
         attempt_count = d.pop("attempt_count")
 

@@ -5,8 +5,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-
-from ..models.webhook_status_state import WebhookStatusState, check_webhook_status_state
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WebhookStatus")
 
@@ -24,19 +23,22 @@ class WebhookStatus:
             {'state': 'healthy', 'failing_since': None, 'disabled_at': None, 'last_success_at': '2026-11-24T10:00:00Z'}
 
         Attributes:
-            state (WebhookStatusState):
+            state (str): `healthy`, `failing` (failures since the last success) or `disabled` (webhooks
+                are skipped). Open: a state added later is to be treated like `failing`.
+                 Example: healthy.
             failing_since (datetime.datetime | None): The first failure since the last success.
             disabled_at (datetime.datetime | None):
             last_success_at (datetime.datetime | None):
     """
 
-    state: WebhookStatusState
+    state: str
     failing_since: datetime.datetime | None
     disabled_at: datetime.datetime | None
     last_success_at: datetime.datetime | None
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        state: str = self.state
+        state = self.state
 
         failing_since: None | str
         if isinstance(self.failing_since, datetime.datetime):
@@ -57,7 +59,7 @@ class WebhookStatus:
             last_success_at = self.last_success_at
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "state": state,
@@ -72,7 +74,7 @@ class WebhookStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        state = check_webhook_status_state(d.pop("state"))
+        state = d.pop("state")
 
         def _parse_failing_since(data: object) -> datetime.datetime | None:
             if data is None:
@@ -126,4 +128,21 @@ class WebhookStatus:
             last_success_at=last_success_at,
         )
 
+        webhook_status.additional_properties = d
         return webhook_status
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

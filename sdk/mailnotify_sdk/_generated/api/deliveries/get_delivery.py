@@ -48,10 +48,20 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 500:
         response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -83,7 +93,7 @@ def sync_detailed(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +127,7 @@ def sync(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +156,7 @@ async def asyncio_detailed(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +188,7 @@ async def asyncio(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -96,6 +96,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -105,6 +110,11 @@ def _parse_response(
         response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -154,7 +164,7 @@ def sync_detailed(
             SMTP server is configured).
         action_type (ActionType | Unset):
         channel (DeliveryChannel | Unset):
-        event_id (str | Unset):  Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
+        event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
         until (datetime.datetime | Unset):  Example: 2026-11-25T00:00:00Z.
 
@@ -215,7 +225,7 @@ def sync(
             SMTP server is configured).
         action_type (ActionType | Unset):
         channel (DeliveryChannel | Unset):
-        event_id (str | Unset):  Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
+        event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
         until (datetime.datetime | Unset):  Example: 2026-11-25T00:00:00Z.
 
@@ -271,7 +281,7 @@ async def asyncio_detailed(
             SMTP server is configured).
         action_type (ActionType | Unset):
         channel (DeliveryChannel | Unset):
-        event_id (str | Unset):  Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
+        event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
         until (datetime.datetime | Unset):  Example: 2026-11-25T00:00:00Z.
 
@@ -330,7 +340,7 @@ async def asyncio(
             SMTP server is configured).
         action_type (ActionType | Unset):
         channel (DeliveryChannel | Unset):
-        event_id (str | Unset):  Example: evt_0643f1c2a9b10Qm2ZbKqXyQ9mH4nL3cDa1.
+        event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
         until (datetime.datetime | Unset):  Example: 2026-11-25T00:00:00Z.
 

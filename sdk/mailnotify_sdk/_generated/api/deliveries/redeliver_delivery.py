@@ -48,10 +48,20 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
     if response.status_code == 500:
         response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -85,7 +95,7 @@ def sync_detailed(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,7 +131,7 @@ def sync(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,7 +162,7 @@ async def asyncio_detailed(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,7 +196,7 @@ async def asyncio(
     Allowed roles: `customer`, `manager`. Other roles, and disabled users, get `403`.
 
     Args:
-        delivery_id (str):  Example: dlv_0643f1c2a9b10Hk3xQ9rTz2LmN8pW4vY7s.
+        delivery_id (str):  Example: dlv_66102c6004800zxYEcbbPWxqY5LpABdyD9w.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -15,10 +15,10 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
-from mailnotify.delivery.signing import generate_secret
 from mailnotify.errors import FieldError
 from mailnotify.models import ApiToken, NotificationSettings, Role, User, utcnow
 from mailnotify.notification_settings import FIELDS, SettingsValues, merge, valid_changes
+from mailnotify.subscriptions import secrets as signing_secrets
 
 
 class UnknownUser(LookupError):
@@ -75,7 +75,7 @@ def create_user(
     session.flush()
     assert user.id is not None
     # The signing secret exists from the start, so no two writers ever race to create it.
-    session.add(NotificationSettings(user_id=user.id, signing_secret=generate_secret()))
+    session.add(NotificationSettings(user_id=user.id, signing_secret=signing_secrets.create()))
     token = _add_token(session=session, user_id=user.id)
     return CreatedUser(code=code, token=token)
 
@@ -209,22 +209,4 @@ def update_settings(
 
 def signing_secret(*, session: Session, user_id: int) -> str:
     """A user's webhook signing secret (made with the user; made here for older rows)."""
-    table = NotificationSettings.__table__  # type: ignore[attr-defined]
-    connection = session.connection()
-    # Under concurrency the UPDATE matches nothing if another writer got there first;
-    # reading afterwards returns whichever secret was committed.
-    connection.execute(
-        update(NotificationSettings)
-        .where(
-            col(NotificationSettings.user_id) == user_id,
-            col(NotificationSettings.signing_secret).is_(None),
-        )
-        .values(signing_secret=generate_secret())
-    )
-    secret = connection.execute(
-        sa_select(table.c.signing_secret).where(table.c.user_id == user_id)
-    ).scalar_one_or_none()
-    if secret is None:  # a user without a settings row: only possible for legacy data
-        secret = generate_secret()
-        session.add(NotificationSettings(user_id=user_id, signing_secret=secret))
-    return str(secret)
+    return signing_secrets.stored(session.connection(), user_id=user_id).current

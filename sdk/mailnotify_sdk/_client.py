@@ -125,7 +125,8 @@ class Client:
             while True:
                 found = self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
                 yield from found.resources
-                if page >= found.pagination.total_pages or not found.resources:
+                # A short page is the last; total_pages may stop short of a long log.
+                if len(found.resources) < PAGE_SIZE:
                     return
                 page += 1
 
@@ -225,7 +226,7 @@ class AsyncClient:
                 found = await self._call(operations.list_deliveries_page(page, PAGE_SIZE, filters))
                 for delivery in found.resources:
                     yield delivery
-                if page >= found.pagination.total_pages or not found.resources:
+                if len(found.resources) < PAGE_SIZE:
                     return
                 page += 1
 

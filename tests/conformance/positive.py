@@ -70,15 +70,24 @@ class World:
             return None
 
 
-def settings_update(body: MutableMapping[str, Any]) -> None:
-    """Complete a settings update so that it keeps rules 3 and 5 from any valid state.
+def keep_destinations(body: MutableMapping[str, Any]) -> None:
+    """Save a valid destination where one is set to null.
 
-    A destination set to null is saved instead: a test ping (CONTRACT §7) needs both
-    destinations saved in every state, or it is rightly refused.
+    A test ping (CONTRACT §7) needs both destinations saved in every state, or it is
+    rightly refused. Negative cases too: one that is negative only by a read-only field
+    (ignored by the server) is accepted, and would clear them. null is always valid
+    there, so replacing it takes nothing negative away.
     """
+    for destination in DESTINATIONS:
+        if destination in body and body[destination] is None:
+            body[destination] = DESTINATIONS[destination]
+
+
+def settings_update(body: MutableMapping[str, Any]) -> None:
+    """Complete a settings update so that it keeps rules 3 and 5 from any valid state."""
+    keep_destinations(body)
     for action, destination in NEEDS.items():
-        cleared = destination in body and body[destination] is None
-        if cleared or (body.get(action) is True and destination not in body):
+        if body.get(action) is True and destination not in body:
             body[destination] = DESTINATIONS[destination]
 
 
@@ -115,11 +124,13 @@ def adapt(case: Case[Any], world: World | None) -> bool:
     Without a ``world`` only settings updates are completed: they need nothing seeded.
     """
     meta = case.meta
+    operation_id = case.operation.definition.raw.get("operationId")
+    if operation_id == "updateNotificationSettings" and isinstance(case.body, dict):
+        keep_destinations(case.body)
     if meta is None or meta.generation.mode is not GenerationMode.POSITIVE:
         return False
     if not isinstance(case.body, dict):
         return False
-    operation_id = case.operation.definition.raw.get("operationId")
     if operation_id == "updateNotificationSettings":
         settings_update(case.body)
     elif world is None:

@@ -33,7 +33,7 @@ def test_the_quick_start_runs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sync_block, async_block, receiver_block = python_blocks()
+    sync_block, async_block, receiver_block, operations_block = python_blocks()
     customer = make_user("customer")
     monkeypatch.setenv("MAILNOTIFY_API_URL", live_server.origin)
     monkeypatch.setenv("MAILNOTIFY_API_TOKEN", customer.token)
@@ -52,3 +52,6 @@ def test_the_quick_start_runs(
     assert capsys.readouterr().out == "alice@example.com exceeded space\n"
     assert receive(body.replace(b"alice", b"mallory"), headers, secret) == 400
     assert capsys.readouterr().out == ""
+
+    run(operations_block)  # after the sync block saved notification_email
+    assert capsys.readouterr().out.split() == ["ping", "1", "True"]

@@ -223,3 +223,19 @@ def test_the_listing_and_its_count_walk_the_user_index(engine: Engine) -> None:
             details = " ".join(str(row[-1]) for row in plan)
             assert "ix_deliveries_user_id_id" in details, details
             assert "SCAN deliveries" not in details.replace("USING COVERING INDEX", ""), details
+
+
+def test_the_count_stops_at_its_limit_and_pages_go_on(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log, "COUNT_LIMIT", 3)
+    user = _user(engine)
+    made = [_event(engine, [(user, Channel.webhook, None)], now_ms=T0 + i) for i in range(5)]
+    first = _list(engine, user, page=1, per=2)
+    assert first.body()["pagination"] == {
+        "per": 2,
+        "page": 1,
+        "total_pages": 2,
+        "total_records": 3,
+    }
+    assert [d["event_id"] for d in _list(engine, user, page=3, per=2).resources] == [made[0]]

@@ -35,7 +35,7 @@ class Delivery:
         created_at (datetime.datetime):
         next_attempt_at (datetime.datetime | None): When a `pending` delivery is tried next; null otherwise.
         delivered_at (datetime.datetime | None):
-        last_attempt (DeliveryAttempt): One try of a delivery.
+        last_attempt (DeliveryAttempt | None): The latest attempt; null before the first.
     """
 
     id: str
@@ -48,10 +48,12 @@ class Delivery:
     created_at: datetime.datetime
     next_attempt_at: datetime.datetime | None
     delivered_at: datetime.datetime | None
-    last_attempt: DeliveryAttempt
+    last_attempt: DeliveryAttempt | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.delivery_attempt import DeliveryAttempt  # noqa: PLC0415
+
         id = self.id
 
         event_id = self.event_id
@@ -81,7 +83,11 @@ class Delivery:
         else:
             delivered_at = self.delivered_at
 
-        last_attempt = self.last_attempt.to_dict()
+        last_attempt: dict[str, Any] | None
+        if isinstance(self.last_attempt, DeliveryAttempt):
+            last_attempt = self.last_attempt.to_dict()
+        else:
+            last_attempt = self.last_attempt
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -159,7 +165,20 @@ class Delivery:
 
         delivered_at = _parse_delivered_at(d.pop("delivered_at"))
 
-        last_attempt = DeliveryAttempt.from_dict(d.pop("last_attempt"))
+        def _parse_last_attempt(data: object) -> DeliveryAttempt | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                last_attempt_type_0 = DeliveryAttempt.from_dict(data)
+
+                return last_attempt_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DeliveryAttempt | None, data)
+
+        last_attempt = _parse_last_attempt(d.pop("last_attempt"))
 
         delivery = cls(
             id=id,

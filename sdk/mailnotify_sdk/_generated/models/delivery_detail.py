@@ -34,7 +34,7 @@ class DeliveryDetail:
         created_at (datetime.datetime):
         next_attempt_at (datetime.datetime | None): When a `pending` delivery is tried next; null otherwise.
         delivered_at (datetime.datetime | None):
-        last_attempt (DeliveryAttempt): One try of a delivery.
+        last_attempt (DeliveryAttempt | None): The latest attempt; null before the first.
         attempts (list[DeliveryAttempt]): Every attempt, oldest first.
     """
 
@@ -48,11 +48,13 @@ class DeliveryDetail:
     created_at: datetime.datetime
     next_attempt_at: datetime.datetime | None
     delivered_at: datetime.datetime | None
-    last_attempt: DeliveryAttempt
+    last_attempt: DeliveryAttempt | None
     attempts: list[DeliveryAttempt]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.delivery_attempt import DeliveryAttempt  # noqa: PLC0415
+
         id = self.id
 
         event_id = self.event_id
@@ -82,7 +84,11 @@ class DeliveryDetail:
         else:
             delivered_at = self.delivered_at
 
-        last_attempt = self.last_attempt.to_dict()
+        last_attempt: dict[str, Any] | None
+        if isinstance(self.last_attempt, DeliveryAttempt):
+            last_attempt = self.last_attempt.to_dict()
+        else:
+            last_attempt = self.last_attempt
 
         attempts = []
         for attempts_item_data in self.attempts:
@@ -166,7 +172,20 @@ class DeliveryDetail:
 
         delivered_at = _parse_delivered_at(d.pop("delivered_at"))
 
-        last_attempt = DeliveryAttempt.from_dict(d.pop("last_attempt"))
+        def _parse_last_attempt(data: object) -> DeliveryAttempt | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                last_attempt_type_0 = DeliveryAttempt.from_dict(data)
+
+                return last_attempt_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DeliveryAttempt | None, data)
+
+        last_attempt = _parse_last_attempt(d.pop("last_attempt"))
 
         attempts = []
         _attempts = d.pop("attempts")

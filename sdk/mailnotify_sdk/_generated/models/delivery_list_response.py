@@ -19,7 +19,9 @@ class DeliveryListResponse:
     """
     Attributes:
         resources (list[Delivery]):
-        pagination (Pagination):
+        pagination (Pagination): Where a page stands. `total_records` counts the matching records up to 10 000:
+            at 10 000 there may be more, so that a listing costs the same on any page of
+            any log. Walk on while a page is full.
     """
 
     resources: list[Delivery]

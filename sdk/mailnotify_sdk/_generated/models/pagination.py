@@ -11,12 +11,15 @@ T = TypeVar("T", bound="Pagination")
 
 @_attrs_define
 class Pagination:
-    """
-    Attributes:
-        per (int):  Example: 25.
-        page (int):  Example: 1.
-        total_pages (int):  Example: 1.
-        total_records (int):  Example: 1.
+    """Where a page stands. `total_records` counts the matching records up to 10 000:
+    at 10 000 there may be more, so that a listing costs the same on any page of
+    any log. Walk on while a page is full.
+
+        Attributes:
+            per (int):  Example: 25.
+            page (int):  Example: 1.
+            total_pages (int):  Example: 1.
+            total_records (int):  Example: 1.
     """
 
     per: int

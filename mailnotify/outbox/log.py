@@ -7,13 +7,23 @@ listing walks the ``(user_id, id)`` index.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    bindparam,
+    func,
+    select,
+    update,
+)
 
 from mailnotify.events import ms_rfc3339
 from mailnotify.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, table_of
@@ -120,8 +130,11 @@ def _ms(moment: datetime) -> int:
     return int(aware.timestamp() * 1000)
 
 
+_PENDING = DeliveryStatus.pending.value
+
+
 def _resource(row: RowMapping, last: dict[str, object] | None) -> dict[str, object]:
-    pending = row["status"] == DeliveryStatus.pending.value
+    pending = row["status"] == _PENDING
     return {
         "id": row["public_id"],
         "event_id": row["event_id"],
@@ -137,9 +150,9 @@ def _resource(row: RowMapping, last: dict[str, object] | None) -> dict[str, obje
     }
 
 
-def _last_attempts(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, object]]:
-    if not ids:
-        return {}
+@functools.cache
+def _last_attempts_query() -> Select[Any]:
+    # Built once: each listing runs it, and building costs more than running it.
     attempts = table_of(DeliveryAttempt)
     newest = attempts.alias("newest")
     latest = (
@@ -147,8 +160,17 @@ def _last_attempts(connection: Connection, ids: Sequence[int]) -> dict[int, dict
         .where(newest.c.delivery_id == attempts.c.delivery_id)
         .scalar_subquery()
     )
-    query = select(attempts).where(attempts.c.delivery_id.in_(ids), attempts.c.number == latest)
-    return {row["delivery_id"]: _attempt(row) for row in connection.execute(query).mappings()}
+    return select(attempts).where(
+        attempts.c.delivery_id.in_(bindparam("ids", expanding=True)),
+        attempts.c.number == latest,
+    )
+
+
+def _last_attempts(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    if not ids:
+        return {}
+    rows = connection.execute(_last_attempts_query(), {"ids": list(ids)}).mappings()
+    return {row["delivery_id"]: _attempt(row) for row in rows}
 
 
 def list_deliveries(

@@ -57,6 +57,7 @@ def build_worker(
         engine,
         clock=clock,
         rng=rng,
+        delays=settings.retry_delays,
         lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
     )
     return DeliveryWorker(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +31,7 @@ from sqlalchemy import (
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
-from mailnotify.delivery.schedule import Random, next_attempt
+from mailnotify.delivery.schedule import DELAYS, Random, next_attempt
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import (
     Channel,
@@ -56,9 +56,16 @@ class Store:
     """Claims and records deliveries in ``engine``; ``clock`` and ``rng`` are injectable."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock, lease_ms: int, rng: Random | None = None
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        lease_ms: int,
+        rng: Random | None = None,
+        delays: Sequence[timedelta] = DELAYS,
     ) -> None:
         self._engine = engine
+        self._delays = tuple(delays)
         self._clock = clock
         self._lease_ms = lease_ms
         self._rng: Random = rng if rng is not None else random.Random()  # noqa: S311 (jitter, not secrets)
@@ -267,7 +274,9 @@ class Store:
             retry = None
             if verdict.kind is OutcomeKind.RETRY:
                 moment = datetime.fromtimestamp(now / 1000, UTC)
-                retry = next_attempt(job.attempts, moment, self._rng, verdict.retry_after)
+                retry = next_attempt(
+                    job.attempts, moment, self._rng, verdict.retry_after, self._delays
+                )
             if retry is None:
                 row["status"] = DeliveryStatus.failed.value
             else:

@@ -474,3 +474,19 @@ async def test_a_private_address_is_named_in_the_attempt(
     await strict.run_once()
     [attempt] = attempt_rows(scene.engine)
     assert attempt["error"] == "address 127.0.0.1 is not public"
+
+
+async def test_the_operators_retry_schedule_is_followed(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    quick = local_settings.model_copy(update={"retry_schedule": "1s,1s"})
+    worker = build_worker(quick, scene.engine, clock=clock, rng=Midpoint())
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
+    for attempt in (1, 2, 3):
+        assert await worker.run_once() == 1
+        [row] = delivery_rows(scene.engine)
+        if attempt < 3:
+            assert (row["status"], row["due_ms"] - clock.now) == ("pending", 1000)
+            clock.now = row["due_ms"]
+    assert (row["status"], row["attempts"]) == ("failed", 3)

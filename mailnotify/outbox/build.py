@@ -69,4 +69,5 @@ def build_worker(
         per_destination=per_destination,
         idle_cap=idle_cap,
         listen_url=listen_url(engine),
+        retention_ms=settings.retention_ms,
     )

@@ -1,4 +1,4 @@
-"""The only code that writes deliveries once they are queued: claim, record, requeue.
+"""The only code that writes deliveries once they are queued: claim, record, requeue, prune.
 
 A claim is a lease: the row gets ``lease_until_ms`` and one more attempt in a committed
 transaction before anything is sent, so a worker killed mid-batch loses nothing (the
@@ -21,6 +21,8 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
+    exists,
     func,
     insert,
     or_,
@@ -189,6 +191,51 @@ class Store:
                 ),
                 rows,
             )
+
+    def prune(self, *, older_than_ms: int, limit: int = 500) -> int:
+        """Delete one small batch of records older than ``older_than_ms`` (epoch ms).
+
+        Finished deliveries go with their attempts, then events left with no delivery; a
+        pending delivery, and so its event, is never deleted. Returns how many deliveries
+        and events went: a full batch means there may be more.
+        """
+        deliveries, attempts, events = (
+            table_of(Delivery),
+            table_of(DeliveryAttempt),
+            table_of(Event),
+        )
+        cutoff = datetime.fromtimestamp(older_than_ms / 1000, UTC)
+        with writing(self._engine) as session:
+            connection = session.connection()
+            # Along the primary key, oldest first: ids grow with time.
+            ids = list(
+                connection.execute(
+                    select(deliveries.c.id)
+                    .where(
+                        deliveries.c.created_ms < older_than_ms,
+                        deliveries.c.status != DeliveryStatus.pending.value,
+                    )
+                    .order_by(deliveries.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+            if ids:
+                connection.execute(delete(attempts).where(attempts.c.delivery_id.in_(ids)))
+                connection.execute(delete(deliveries).where(deliveries.c.id.in_(ids)))
+            orphans = list(
+                connection.execute(
+                    select(events.c.id)
+                    .where(
+                        events.c.created_at < cutoff,
+                        ~exists().where(deliveries.c.event_id == events.c.id),
+                    )
+                    .order_by(events.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+            if orphans:
+                connection.execute(delete(events).where(events.c.id.in_(orphans)))
+        return max(len(ids), len(orphans))
 
     def record(self, results: Sequence[Result]) -> int | None:
         """Write the outcomes; a row whose lease was taken over meanwhile is left alone.

@@ -40,6 +40,11 @@ REQUEUE_DELAY_MS = 2000
 LEASE_SHARE = 0.8
 # After a claim found less than it asked for, while rows held by others are due.
 _BUSY_PAUSE = 0.1
+# Retention: how often the worker prunes, and at most how many batches a pass deletes
+# (each its own short transaction), so that sending is never held up for long.
+PRUNE_EVERY_SECONDS = 300.0
+PRUNE_BATCHES = 20
+PRUNE_BATCH = 500
 
 
 class Wake(Protocol):
@@ -68,6 +73,7 @@ class DeliveryWorker:
         per_destination: int = 8,
         idle_cap: float = 10.0,
         listen_url: str | None = None,
+        retention_ms: int | None = None,
     ) -> None:
         self.store = store
         self._dispatcher = dispatcher
@@ -77,6 +83,8 @@ class DeliveryWorker:
         self._per_destination = per_destination
         self._idle_cap = idle_cap
         self._listen_url = listen_url
+        self._retention_ms = retention_ms
+        self._next_prune = 0.0
         self._inflight: dict[asyncio.Task[None], Job] = {}
         self._busy: Counter[str] = Counter()
         self._finished: list[Result] = []
@@ -160,8 +168,26 @@ class DeliveryWorker:
             if pause > 0:
                 await self._sleep(pause, stop, wake)
 
+    async def prune(self) -> int:
+        """Delete what is older than the retention, in small batches; how many went."""
+        if self._retention_ms is None:
+            return 0
+        deleted = 0
+        for _ in range(PRUNE_BATCHES):
+            older_than = self.store.now() - self._retention_ms
+            gone = await asyncio.to_thread(
+                self.store.prune, older_than_ms=older_than, limit=PRUNE_BATCH
+            )
+            deleted += gone
+            if gone < PRUNE_BATCH:
+                break
+        return deleted
+
     async def _step(self) -> float:
         """Claim what is due and free to start; how long to sleep before the next step."""
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+            await self.prune()
         free = self._concurrency - len(self._inflight)
         if free <= 0:
             # A send that ends pokes the loop.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -490,3 +491,40 @@ async def test_the_operators_retry_schedule_is_followed(
             assert (row["status"], row["due_ms"] - clock.now) == ("pending", 1000)
             clock.now = row["due_ms"]
     assert (row["status"], row["attempts"]) == ("failed", 3)
+
+
+def _count(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+async def test_retention_deletes_old_records_in_batches_but_never_a_pending_delivery(
+    scene: Scene, worker: DeliveryWorker, local_settings: Settings, clock: FakeClock
+) -> None:
+    scene.subscribe("/fail", email_overquota_callback=True)
+    scene.quota_event()  # a webhook that will be retried, and a mailbox warning (no SMTP)
+    assert await worker.run_once() == 2
+    old = clock.now - 31 * 86_400_000
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE deliveries SET created_ms = :old"), {"old": old})
+        connection.execute(
+            text("UPDATE events SET created_at = :old"),
+            {"old": datetime.fromtimestamp(old / 1000, UTC)},
+        )
+    assert _count(scene.engine, "delivery_attempts") == 1
+    # The skipped mailbox warning goes; the pending webhook and so its event stay.
+    assert await worker.prune() == 1
+    assert [r["status"] for r in delivery_rows(scene.engine, mailbox=True)] == ["pending"]
+    assert _count(scene.engine, "events") == 1
+    assert _count(scene.engine, "delivery_attempts") == 1
+    # Once it has failed for good, it goes too, with its attempts and its event.
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE deliveries SET status = 'failed'"))
+    assert await worker.prune() >= 1
+    assert (_count(scene.engine, "deliveries"), _count(scene.engine, "events")) == (0, 0)
+    assert _count(scene.engine, "delivery_attempts") == 0
+    # Younger than the retention: kept.
+    scene.client.put("/api/users/me/notifications", headers=scene.customer.headers, json={})
+    post_usage(scene.client, scene.platform, report("EA2", "example.com", space=(90, 100)))
+    assert await worker.prune() == 0
+    assert _count(scene.engine, "events") == 1

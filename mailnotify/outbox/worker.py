@@ -74,6 +74,7 @@ class DeliveryWorker:
         idle_cap: float = 10.0,
         listen_url: str | None = None,
         retention_ms: int | None = None,
+        drain_seconds: float = 3.0,
     ) -> None:
         self.store = store
         self._dispatcher = dispatcher
@@ -84,6 +85,7 @@ class DeliveryWorker:
         self._idle_cap = idle_cap
         self._listen_url = listen_url
         self._retention_ms = retention_ms
+        self._drain_seconds = drain_seconds
         self._next_prune = 0.0
         self._inflight: dict[asyncio.Task[None], Job] = {}
         self._busy: Counter[str] = Counter()
@@ -135,7 +137,9 @@ class DeliveryWorker:
         return len(jobs)
 
     async def run(self, stop: asyncio.Event, wake: Wake | None = None) -> None:
-        """Work until ``stop`` is set; then let the sends in flight end and record them."""
+        """Work until ``stop`` is set; then drain: no new claims, and the sends in flight
+        end within ``drain_seconds`` or are given back unsent (their leases released).
+        """
         signal = wake if wake is not None else wakeup.OutboxSignal()
         listener = None
         if self._listen_url is not None:
@@ -147,7 +151,7 @@ class DeliveryWorker:
                 try:
                     await self._loop(stop, signal)
                 finally:
-                    await self._settle()
+                    await self._drain()
         finally:
             if listener is not None:
                 listener.cancel()
@@ -269,6 +273,21 @@ class DeliveryWorker:
                 continue
             if earliest is not None and earliest - self.store.now() < self._idle_cap * 1000:
                 self._poke.set()
+
+    async def _drain(self) -> None:
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=self._drain_seconds)
+        unfinished = dict(self._inflight)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        if unfinished:
+            try:
+                await asyncio.to_thread(self.store.requeue, list(unfinished.values()), delay_ms=0)
+            except DATABASE_ERRORS as exc:
+                # Their leases run out instead.
+                self._outage.failed(exc)
+        await self._settle()
 
     async def _settle(self) -> None:
         """Wait until every send in flight has ended and been recorded."""

@@ -27,6 +27,8 @@ class Job:
     settings: Mapping[str, Any] | None
     # Whether the recipient user was disabled at claim time.
     user_disabled: bool = False
+    # When the job was claimed (epoch ms, the store's clock).
+    claimed_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,7 @@ class Store:
                 body=row.body,
                 settings=settings.get(row.user_id) if row.user_id else None,
                 user_disabled=bool(row.disabled),
+                claimed_ms=now,
             )
             for row in rows
         ]

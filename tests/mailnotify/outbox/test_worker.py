@@ -19,6 +19,7 @@ from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.db import writing
 from mailnotify.delivery.schedule import DELAYS
+from mailnotify.delivery.signing import generate_secret
 from mailnotify.outbox.build import build_worker
 from mailnotify.outbox.worker import DeliveryWorker
 from tests.conftest import MakeUser
@@ -528,3 +529,28 @@ async def test_retention_deletes_old_records_in_batches_but_never_a_pending_deli
     post_usage(scene.client, scene.platform, report("EA2", "example.com", space=(90, 100)))
     assert await worker.prune() == 0
     assert _count(scene.engine, "events") == 1
+
+
+@pytest.mark.parametrize(("expires_in_ms", "verified"), [(3_600_000, True), (-1000, False)])
+async def test_until_the_previous_secret_expires_webhooks_carry_both_signatures(
+    scene: Scene, worker: DeliveryWorker, clock: FakeClock, expires_in_ms: int, verified: bool
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    # Rotated: the receiver still holds the previous secret.
+    with scene.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE notification_settings SET signing_secret = :new,"
+                " previous_signing_secret = :old, previous_secret_expires_ms = :exp"
+            ),
+            {
+                "new": generate_secret(),
+                "old": scene.receiver.secret,
+                "exp": clock.now + expires_in_ms,
+            },
+        )
+    scene.activate_domain()
+    await worker.run_once()
+    [request] = scene.requests
+    assert len(request.headers["webhook-signature"].split(" ")) == (2 if verified else 1)
+    assert request.verified is verified

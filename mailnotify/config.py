@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # 5s, 5m, 2h, 1d), and how long events, deliveries and attempts are kept.
     retry_schedule: str = "5s,5m,30m,2h,5h,10h,10h"
     retention: str = "30d"
+    # A webhook endpoint with no success for this long is disabled when a delivery to it
+    # fails for good.
+    disable_after: str = "5d"
 
     @field_validator("retry_schedule")
     @classmethod
@@ -69,6 +72,12 @@ class Settings(BaseSettings):
         delays = [parse_duration(part) for part in _split(value)]
         if not delays:
             raise ValueError("at least one delay is needed")
+        return value
+
+    @field_validator("disable_after")
+    @classmethod
+    def _disable_after_parses(cls, value: str) -> str:
+        parse_duration(value)
         return value
 
     @field_validator("retention")
@@ -108,6 +117,11 @@ class Settings(BaseSettings):
     def retry_delays(self) -> tuple[timedelta, ...]:
         """The delays before each retry, in order."""
         return tuple(parse_duration(part) for part in _split(self.retry_schedule))
+
+    @property
+    def disable_after_ms(self) -> int:
+        """How long an endpoint may go without a success before it is disabled, in ms."""
+        return int(parse_duration(self.disable_after).total_seconds() * 1000)
 
     @property
     def retention_ms(self) -> int:

@@ -16,7 +16,7 @@ from mailnotify.delivery.smtp import EmailSender, InvalidSmtpUrl, SmtpTarget
 from mailnotify.delivery.tls import BadCABundle
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.outbox.dispatch import Dispatcher, Senders
-from mailnotify.outbox.store import Store
+from mailnotify.outbox.store import EndpointHealth, Store
 from mailnotify.outbox.worker import DeliveryWorker, listen_url
 from mailnotify.quota import Thresholds
 
@@ -48,6 +48,7 @@ def build_worker(
     per_destination: int = 8,
     idle_cap: float = 10.0,
     lease_ms: int | None = None,
+    health: EndpointHealth | None = None,
 ) -> DeliveryWorker:
     """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
     if policy is None:
@@ -58,6 +59,8 @@ def build_worker(
         clock=clock,
         rng=rng,
         delays=settings.retry_delays,
+        disable_after_ms=settings.disable_after_ms,
+        health=health,
         lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
     )
     return DeliveryWorker(

@@ -24,6 +24,7 @@ _WEBHOOK_SWITCH = {
 SWITCHED_OFF = Skipped("switched off before sending")
 USER_DISABLED = Skipped("the user is disabled")
 NO_SMTP = Skipped("no SMTP server configured")
+ENDPOINT_DISABLED = Skipped("the endpoint is disabled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class Dispatcher:
             url = settings.get("notification_url")
             if not switch or not settings.get(switch) or url is None:
                 return SWITCHED_OFF
+            if settings.get("webhook_state") == "disabled":
+                return ENDPOINT_DISABLED
             return await self._senders.webhooks.send(
                 url,
                 secret=_valid_secrets(settings, job.claimed_ms),

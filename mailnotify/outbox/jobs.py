@@ -29,6 +29,8 @@ class Job:
     user_disabled: bool = False
     # When the job was claimed (epoch ms, the store's clock).
     claimed_ms: int = 0
+    # The recipient account (None for a mailbox's own warning).
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -54,6 +54,23 @@ _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error",
 _PHRASE_MAX = 200
 
 
+class EndpointHealth(Protocol):
+    """Where a webhook endpoint's successes and final failures are kept (CONTRACT §7).
+
+    Called inside the transaction that records the outcome.
+    """
+
+    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+        """A webhook reached the endpoint."""
+        ...
+
+    def failed_for_good(
+        self, connection: Connection, *, user_id: int, now_ms: int, disable_after_ms: int
+    ) -> bool:
+        """A webhook's schedule is spent; True if this disabled the endpoint."""
+        ...
+
+
 class Store:
     """Claims and records deliveries in ``engine``; ``clock`` and ``rng`` are injectable."""
 
@@ -65,8 +82,12 @@ class Store:
         lease_ms: int,
         rng: Random | None = None,
         delays: Sequence[timedelta] = DELAYS,
+        health: EndpointHealth | None = None,
+        disable_after_ms: int = 5 * 86_400_000,
     ) -> None:
         self._engine = engine
+        self._health = health
+        self._disable_after_ms = disable_after_ms
         self._delays = tuple(delays)
         self._clock = clock
         self._lease_ms = lease_ms
@@ -143,6 +164,7 @@ class Store:
                 settings=settings.get(row.user_id) if row.user_id else None,
                 user_disabled=bool(row.disabled),
                 claimed_ms=now,
+                user_id=row.user_id,
             )
             for row in rows
         ]
@@ -279,9 +301,28 @@ class Store:
                 attempt = _attempt(result)
                 if attempt is not None:
                     attempts.append(attempt)
+                self._endpoint(connection, result, str(row["status"]), now)
             if attempts:
                 connection.execute(insert(table_of(DeliveryAttempt)), attempts)
         return min(retries, default=None)
+
+    def _endpoint(self, connection: Connection, result: Result, status: str, now: int) -> None:
+        """Keep the webhook endpoint's health where its delivery's failure is handled."""
+        job = result.job
+        if self._health is None or job.channel is not Channel.webhook or job.user_id is None:
+            return
+        if status == DeliveryStatus.delivered.value:
+            self._health.succeeded(connection, user_id=job.user_id, now_ms=now)
+        elif status == DeliveryStatus.failed.value and self._health.failed_for_good(
+            connection,
+            user_id=job.user_id,
+            now_ms=now,
+            disable_after_ms=self._disable_after_ms,
+        ):
+            logger.warning(
+                "webhook endpoint disabled after its schedule was spent",
+                extra={"user_id": job.user_id, "delivery_id": job.delivery_id},
+            )
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
         """The row of ``result``; one row that cannot be made is that job's failed attempt."""

@@ -88,3 +88,10 @@ def test_the_retry_schedule_and_retention_are_durations() -> None:
 def test_a_bad_duration_names_its_variable(environ: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         load_settings(environ)
+
+
+def test_disable_after_is_a_duration() -> None:
+    assert load_settings({}).disable_after_ms == 5 * 86_400_000
+    assert load_settings({"MAILNOTIFY_DISABLE_AFTER": "0s"}).disable_after_ms == 0
+    with pytest.raises(ConfigError, match="MAILNOTIFY_DISABLE_AFTER"):
+        load_settings({"MAILNOTIFY_DISABLE_AFTER": "never"})

@@ -10,7 +10,7 @@ from email.message import Message
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from starlette.testclient import TestClient
 
 from mailnotify import crud
@@ -554,3 +554,70 @@ async def test_until_the_previous_secret_expires_webhooks_carry_both_signatures(
     [request] = scene.requests
     assert len(request.headers["webhook-signature"].split(" ")) == (2 if verified else 1)
     assert request.verified is verified
+
+
+async def test_a_disabled_endpoint_gets_no_webhooks_they_are_skipped_with_the_reason(
+    scene: Scene, worker: DeliveryWorker
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE notification_settings SET webhook_state = 'disabled'"))
+    scene.activate_domain()
+    assert await worker.run_once() == 1
+    assert scene.requests == []
+    [row] = delivery_rows(scene.engine)
+    assert (row["status"], row["last_error"]) == ("skipped", "the endpoint is disabled")
+
+
+class ColumnsHealth:
+    """Endpoint health kept in the settings row's columns, as simply as the rule allows."""
+
+    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+        connection.execute(
+            text(
+                "UPDATE notification_settings SET webhook_state = 'healthy',"
+                " last_success_ms = :now WHERE user_id = :u"
+            ),
+            {"now": now_ms, "u": user_id},
+        )
+
+    def failed_for_good(
+        self, connection: Connection, *, user_id: int, now_ms: int, disable_after_ms: int
+    ) -> bool:
+        last = connection.execute(
+            text("SELECT last_success_ms FROM notification_settings WHERE user_id = :u"),
+            {"u": user_id},
+        ).scalar()
+        disable = now_ms - (last or 0) >= disable_after_ms
+        state = "disabled" if disable else "failing"
+        connection.execute(
+            text("UPDATE notification_settings SET webhook_state = :s WHERE user_id = :u"),
+            {"s": state, "u": user_id},
+        )
+        return disable
+
+
+async def test_an_endpoint_whose_schedule_is_spent_is_disabled_where_the_failure_is_handled(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    quick = local_settings.model_copy(update={"retry_schedule": "1s,1s", "disable_after": "0s"})
+    worker = build_worker(quick, scene.engine, clock=clock, rng=Midpoint(), health=ColumnsHealth())
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
+    for _ in range(3):
+        assert await worker.run_once() == 1
+        clock.now = delivery_rows(scene.engine)[0]["due_ms"]
+    with scene.engine.connect() as connection:
+        state = connection.execute(
+            text(
+                "SELECT webhook_state FROM notification_settings WHERE notification_url IS NOT NULL"
+            )
+        )
+        assert state.scalar_one() == "disabled"
+    put_domain(scene.client, scene.platform, "second.example", customer_code=scene.customer.code)
+    assert await worker.run_once() == 1
+    assert [(r["status"], r["last_error"]) for r in delivery_rows(scene.engine)][-1] == (
+        "skipped",
+        "the endpoint is disabled",
+    )
+    assert len(scene.requests) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Self
@@ -58,6 +59,34 @@ class Settings(BaseSettings):
     # database (connecting, a pooled connection, a statement, a lock) before it is
     # answered 503; and the cost bounds of request validation.
     database_timeout: float = Field(default=5.0, gt=0, le=300)
+    # The delivery worker (CONTRACT §7): the delays between attempts (durations such as
+    # 5s, 5m, 2h, 1d), and how long events, deliveries and attempts are kept.
+    retry_schedule: str = "5s,5m,30m,2h,5h,10h,10h"
+    retention: str = "30d"
+    # A webhook endpoint with no success for this long is disabled when a delivery to it
+    # fails for good.
+    disable_after: str = "5d"
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str) -> str:
+        delays = [parse_duration(part) for part in _split(value)]
+        if not delays:
+            raise ValueError("at least one delay is needed")
+        return value
+
+    @field_validator("disable_after")
+    @classmethod
+    def _disable_after_parses(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_parses(cls, value: str) -> str:
+        if parse_duration(value) <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
     @field_validator("webhook_allow_cidrs")
     @classmethod
@@ -86,9 +115,36 @@ class Settings(BaseSettings):
         )
 
     @property
+    def retry_delays(self) -> tuple[timedelta, ...]:
+        """The delays before each retry, in order."""
+        return tuple(parse_duration(part) for part in _split(self.retry_schedule))
+
+    @property
+    def disable_after_ms(self) -> int:
+        """How long an endpoint may go without a success before it is disabled, in ms."""
+        return int(parse_duration(self.disable_after).total_seconds() * 1000)
+
+    @property
+    def retention_ms(self) -> int:
+        """How long delivery records are kept, in milliseconds."""
+        return int(parse_duration(self.retention).total_seconds() * 1000)
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite."""
         return self.database_url.startswith("sqlite")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``5m``, ``2h`` or ``30d`` as a timedelta; ValueError for anything else."""
+    text = text.strip()
+    number, unit = text[:-1], text[-1:]
+    if unit not in _UNITS or not (number.isascii() and number.isdigit()) or len(number) > 7:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 5m, 2h or 30d")
+    return timedelta(seconds=int(number) * _UNITS[unit])
 
 
 def variable(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -42,19 +43,22 @@ def next_attempt(
     now: datetime,
     rng: Random,
     retry_after: float | None = None,
+    delays: Sequence[timedelta] = DELAYS,
 ) -> datetime | None:
     """When to try again after ``attempts_made`` failed attempts, or None to mark it failed.
 
-    ``retry_after`` is the receiver's ``Retry-After`` in seconds (see ``Outcome.retry_after``).
+    ``retry_after`` is the receiver's ``Retry-After`` in seconds (see ``Outcome.retry_after``);
+    ``delays`` is the schedule (an operator's, or the contract's by default).
     """
     if attempts_made < 1:
         raise ValueError("attempts_made counts the failed attempts so far, starting at 1")
-    if attempts_made > len(DELAYS):
+    if attempts_made > len(delays):
         return None
-    delay = DELAYS[attempts_made - 1] * rng.uniform(1 - JITTER, 1 + JITTER)
+    delay = delays[attempts_made - 1] * rng.uniform(1 - JITTER, 1 + JITTER)
     if retry_after is not None and retry_after > 0:
         # Capped as a number first: a receiver's 1e14 seconds overflows a timedelta.
-        wish = min(retry_after, _CAP_SECONDS) if math.isfinite(retry_after) else _CAP_SECONDS
+        cap = min(max(delays).total_seconds(), _CAP_SECONDS)
+        wish = min(retry_after, cap) if math.isfinite(retry_after) else cap
         delay = max(delay, timedelta(seconds=wish))
     return now + delay
 

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 PREFIX = "whsec_"
@@ -44,13 +45,20 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def headers(secret: str, msg_id: str, body: bytes, now: datetime) -> dict[str, str]:
-    """The three Standard Webhooks headers for sending ``body`` as ``msg_id`` at ``now``."""
+def headers(secret: str | Sequence[str], msg_id: str, body: bytes, now: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers for sending ``body`` as ``msg_id`` at ``now``.
+
+    With several secrets (a rotation's overlap: the new one first), ``webhook-signature``
+    carries one signature per secret, space-separated; verifiers accept any that matches.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    keys = (secret,) if isinstance(secret, str) else tuple(secret)
+    if not keys:
+        raise InvalidSecret("no signing secret")
     timestamp = int(now.timestamp())
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": " ".join(sign(key, msg_id, timestamp, body) for key in keys),
     }

@@ -96,12 +96,15 @@ class WebhookSender:
         self,
         url: str,
         *,
-        secret: str,
+        secret: str | Sequence[str],
         event_id: str,
         body: bytes,
         now: datetime | None = None,
     ) -> Outcome:
         """POST ``body`` (JSON) to ``url``, signed with ``secret`` as event ``event_id``.
+
+        ``secret`` may be several (a rotation's overlap, the new one first): the
+        ``webhook-signature`` header then carries a signature for each.
 
         Never raises for network or receiver trouble: that is in the outcome. Raises
         ``signing.InvalidSecret`` for a malformed secret.

@@ -19,7 +19,7 @@ from mailnotify.metrics import Metrics
 from mailnotify.models import DeliveryStatus
 from mailnotify.outbox.dispatch import Dispatcher, Senders
 from mailnotify.outbox.jobs import Job
-from mailnotify.outbox.store import OnRecorded, Store
+from mailnotify.outbox.store import EndpointHealth, OnRecorded, Store
 from mailnotify.outbox.worker import DeliveryWorker, listen_url
 from mailnotify.quota import Thresholds
 
@@ -64,6 +64,7 @@ def build_worker(
     idle_cap: float = 10.0,
     lease_ms: int | None = None,
     metrics: Metrics | None = None,
+    health: EndpointHealth | None = None,
 ) -> DeliveryWorker:
     """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
     if policy is None:
@@ -73,6 +74,9 @@ def build_worker(
         engine,
         clock=clock,
         rng=rng,
+        delays=settings.retry_delays,
+        disable_after_ms=settings.disable_after_ms,
+        health=health,
         lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
         on_recorded=None if metrics is None else observer(metrics),
     )
@@ -85,4 +89,5 @@ def build_worker(
         per_destination=per_destination,
         idle_cap=idle_cap,
         listen_url=listen_url(engine),
+        retention_ms=settings.retention_ms,
     )

@@ -24,6 +24,7 @@ _WEBHOOK_SWITCH = {
 SWITCHED_OFF = Skipped("switched off before sending")
 USER_DISABLED = Skipped("the user is disabled")
 NO_SMTP = Skipped("no SMTP server configured")
+ENDPOINT_DISABLED = Skipped("the endpoint is disabled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,13 @@ class Dispatcher:
             url = settings.get("notification_url")
             if not switch or not settings.get(switch) or url is None:
                 return SWITCHED_OFF
+            if settings.get("webhook_state") == "disabled":
+                return ENDPOINT_DISABLED
             return await self._senders.webhooks.send(
-                url, secret=settings["signing_secret"], event_id=job.event_id, body=body
+                url,
+                secret=_valid_secrets(settings, job.claimed_ms),
+                event_id=job.event_id,
+                body=body,
             )
         address: str | None = settings.get("notification_email")
         if job.channel is Channel.email and (
@@ -103,6 +109,19 @@ class Dispatcher:
         else:
             message = compose_mailbox_warning(notice, sender=sender, message_id=message_id)
         return await emails.send(message)
+
+
+def _valid_secrets(settings: Mapping[str, Any], now_ms: int) -> tuple[str, ...]:
+    """The secrets that sign a webhook now: the current one, then a rotated-out one
+    until it expires (CONTRACT §7)."""
+    current: str = settings["signing_secret"]
+    previous, expires = (
+        settings.get("previous_signing_secret"),
+        settings.get("previous_secret_expires_ms"),
+    )
+    if previous and expires is not None and now_ms < expires:
+        return (current, previous)
+    return (current,)
 
 
 def _notice(body: Mapping[str, Any], thresholds: Thresholds) -> QuotaNotice:

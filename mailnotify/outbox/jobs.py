@@ -29,6 +29,10 @@ class Job:
     user_disabled: bool = False
     # When its event was raised (epoch ms): the start of its event-to-delivery time.
     created_ms: int | None = None
+    # When the job was claimed (epoch ms, the store's clock).
+    claimed_ms: int = 0
+    # The recipient account (None for a mailbox's own warning).
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

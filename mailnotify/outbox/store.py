@@ -1,4 +1,4 @@
-"""The only code that writes deliveries once they are queued: claim, record, requeue.
+"""The only code that writes deliveries once they are queued: claim, record, requeue, prune.
 
 A claim is a lease: the row gets ``lease_until_ms`` and one more attempt in a committed
 transaction before anything is sent, so a worker killed mid-batch loses nothing (the
@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -21,6 +21,8 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
+    exists,
     func,
     insert,
     or_,
@@ -31,7 +33,7 @@ from sqlalchemy import (
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
-from mailnotify.delivery.schedule import Random, next_attempt
+from mailnotify.delivery.schedule import DELAYS, Random, next_attempt
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import (
     Channel,
@@ -54,6 +56,21 @@ _PHRASE_MAX = 200
 
 # Told of each recorded outcome once committed: the job, its new status, and when.
 OnRecorded = Callable[[Job, str, int], None]
+class EndpointHealth(Protocol):
+    """Where a webhook endpoint's successes and final failures are kept (CONTRACT §7).
+
+    Called inside the transaction that records the outcome.
+    """
+
+    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+        """A webhook reached the endpoint."""
+        ...
+
+    def failed_for_good(
+        self, connection: Connection, *, user_id: int, now_ms: int, disable_after_ms: int
+    ) -> bool:
+        """A webhook's schedule is spent; True if this disabled the endpoint."""
+        ...
 
 
 class Store:
@@ -67,8 +84,14 @@ class Store:
         lease_ms: int,
         rng: Random | None = None,
         on_recorded: OnRecorded | None = None,
+        delays: Sequence[timedelta] = DELAYS,
+        health: EndpointHealth | None = None,
+        disable_after_ms: int = 5 * 86_400_000,
     ) -> None:
         self._engine = engine
+        self._health = health
+        self._disable_after_ms = disable_after_ms
+        self._delays = tuple(delays)
         self._clock = clock
         self._lease_ms = lease_ms
         self._on_recorded = on_recorded
@@ -146,6 +169,8 @@ class Store:
                 settings=settings.get(row.user_id) if row.user_id else None,
                 user_disabled=bool(row.disabled),
                 created_ms=row.created_ms,
+                claimed_ms=now,
+                user_id=row.user_id,
             )
             for row in rows
         ]
@@ -196,6 +221,51 @@ class Store:
                 rows,
             )
 
+    def prune(self, *, older_than_ms: int, limit: int = 500) -> int:
+        """Delete one small batch of records older than ``older_than_ms`` (epoch ms).
+
+        Finished deliveries go with their attempts, then events left with no delivery; a
+        pending delivery, and so its event, is never deleted. Returns how many deliveries
+        and events went: a full batch means there may be more.
+        """
+        deliveries, attempts, events = (
+            table_of(Delivery),
+            table_of(DeliveryAttempt),
+            table_of(Event),
+        )
+        cutoff = datetime.fromtimestamp(older_than_ms / 1000, UTC)
+        with writing(self._engine) as session:
+            connection = session.connection()
+            # Along the primary key, oldest first: ids grow with time.
+            ids = list(
+                connection.execute(
+                    select(deliveries.c.id)
+                    .where(
+                        deliveries.c.created_ms < older_than_ms,
+                        deliveries.c.status != DeliveryStatus.pending.value,
+                    )
+                    .order_by(deliveries.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+            if ids:
+                connection.execute(delete(attempts).where(attempts.c.delivery_id.in_(ids)))
+                connection.execute(delete(deliveries).where(deliveries.c.id.in_(ids)))
+            orphans = list(
+                connection.execute(
+                    select(events.c.id)
+                    .where(
+                        events.c.created_at < cutoff,
+                        ~exists().where(deliveries.c.event_id == events.c.id),
+                    )
+                    .order_by(events.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+            if orphans:
+                connection.execute(delete(events).where(events.c.id.in_(orphans)))
+        return max(len(ids), len(orphans))
+
     def record(self, results: Sequence[Result]) -> int | None:
         """Write the outcomes; a row whose lease was taken over meanwhile is left alone.
 
@@ -239,12 +309,31 @@ class Store:
                 attempt = _attempt(result)
                 if attempt is not None:
                     attempts.append(attempt)
+                self._endpoint(connection, result, str(row["status"]), now)
             if attempts:
                 connection.execute(insert(table_of(DeliveryAttempt)), attempts)
         if self._on_recorded is not None:
             for job, status in recorded:
                 self._on_recorded(job, status, now)
         return min(retries, default=None)
+
+    def _endpoint(self, connection: Connection, result: Result, status: str, now: int) -> None:
+        """Keep the webhook endpoint's health where its delivery's failure is handled."""
+        job = result.job
+        if self._health is None or job.channel is not Channel.webhook or job.user_id is None:
+            return
+        if status == DeliveryStatus.delivered.value:
+            self._health.succeeded(connection, user_id=job.user_id, now_ms=now)
+        elif status == DeliveryStatus.failed.value and self._health.failed_for_good(
+            connection,
+            user_id=job.user_id,
+            now_ms=now,
+            disable_after_ms=self._disable_after_ms,
+        ):
+            logger.warning(
+                "webhook endpoint disabled after its schedule was spent",
+                extra={"user_id": job.user_id, "delivery_id": job.delivery_id},
+            )
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
         """The row of ``result``; one row that cannot be made is that job's failed attempt."""
@@ -285,7 +374,9 @@ class Store:
             retry = None
             if verdict.kind is OutcomeKind.RETRY:
                 moment = datetime.fromtimestamp(now / 1000, UTC)
-                retry = next_attempt(job.attempts, moment, self._rng, verdict.retry_after)
+                retry = next_attempt(
+                    job.attempts, moment, self._rng, verdict.retry_after, self._delays
+                )
             if retry is None:
                 row["status"] = DeliveryStatus.failed.value
             else:

@@ -40,6 +40,11 @@ REQUEUE_DELAY_MS = 2000
 LEASE_SHARE = 0.8
 # After a claim found less than it asked for, while rows held by others are due.
 _BUSY_PAUSE = 0.1
+# Retention: how often the worker prunes, and at most how many batches a pass deletes
+# (each its own short transaction), so that sending is never held up for long.
+PRUNE_EVERY_SECONDS = 300.0
+PRUNE_BATCHES = 20
+PRUNE_BATCH = 500
 
 
 class Wake(Protocol):
@@ -68,6 +73,8 @@ class DeliveryWorker:
         per_destination: int = 8,
         idle_cap: float = 10.0,
         listen_url: str | None = None,
+        retention_ms: int | None = None,
+        drain_seconds: float = 3.0,
     ) -> None:
         self.store = store
         self._dispatcher = dispatcher
@@ -77,6 +84,9 @@ class DeliveryWorker:
         self._per_destination = per_destination
         self._idle_cap = idle_cap
         self._listen_url = listen_url
+        self._retention_ms = retention_ms
+        self._drain_seconds = drain_seconds
+        self._next_prune = 0.0
         self._inflight: dict[asyncio.Task[None], Job] = {}
         self._busy: Counter[str] = Counter()
         self._finished: list[Result] = []
@@ -127,7 +137,9 @@ class DeliveryWorker:
         return len(jobs)
 
     async def run(self, stop: asyncio.Event, wake: Wake | None = None) -> None:
-        """Work until ``stop`` is set; then let the sends in flight end and record them."""
+        """Work until ``stop`` is set; then drain: no new claims, and the sends in flight
+        end within ``drain_seconds`` or are given back unsent (their leases released).
+        """
         signal = wake if wake is not None else wakeup.OutboxSignal()
         listener = None
         if self._listen_url is not None:
@@ -139,7 +151,7 @@ class DeliveryWorker:
                 try:
                     await self._loop(stop, signal)
                 finally:
-                    await self._settle()
+                    await self._drain()
         finally:
             if listener is not None:
                 listener.cancel()
@@ -160,8 +172,26 @@ class DeliveryWorker:
             if pause > 0:
                 await self._sleep(pause, stop, wake)
 
+    async def prune(self) -> int:
+        """Delete what is older than the retention, in small batches; how many went."""
+        if self._retention_ms is None:
+            return 0
+        deleted = 0
+        for _ in range(PRUNE_BATCHES):
+            older_than = self.store.now() - self._retention_ms
+            gone = await asyncio.to_thread(
+                self.store.prune, older_than_ms=older_than, limit=PRUNE_BATCH
+            )
+            deleted += gone
+            if gone < PRUNE_BATCH:
+                break
+        return deleted
+
     async def _step(self) -> float:
         """Claim what is due and free to start; how long to sleep before the next step."""
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+            await self.prune()
         free = self._concurrency - len(self._inflight)
         if free <= 0:
             # A send that ends pokes the loop.
@@ -243,6 +273,21 @@ class DeliveryWorker:
                 continue
             if earliest is not None and earliest - self.store.now() < self._idle_cap * 1000:
                 self._poke.set()
+
+    async def _drain(self) -> None:
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=self._drain_seconds)
+        unfinished = dict(self._inflight)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        if unfinished:
+            try:
+                await asyncio.to_thread(self.store.requeue, list(unfinished.values()), delay_ms=0)
+            except DATABASE_ERRORS as exc:
+                # Their leases run out instead.
+                self._outage.failed(exc)
+        await self._settle()
 
     async def _settle(self) -> None:
         """Wait until every send in flight has ended and been recorded."""

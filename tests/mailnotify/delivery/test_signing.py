@@ -87,3 +87,14 @@ def test_malformed_secrets_are_refused_without_repeating_them(secret: str, reaso
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone"):
         headers(generate_secret(), "evt_1", BODY, datetime(2026, 1, 1))
+
+
+def test_during_a_rotation_both_secrets_sign_the_new_one_first() -> None:
+    new, old = generate_secret(), generate_secret()
+    moment = datetime.now(UTC)
+    signed = headers([new, old], "msg_rotating", b'{"a": 1}', moment)
+    first, second = signed["webhook-signature"].split(" ")
+    assert first == sign(new, "msg_rotating", int(moment.timestamp()), b'{"a": 1}')
+    assert second == sign(old, "msg_rotating", int(moment.timestamp()), b'{"a": 1}')
+    for secret in (new, old):
+        Webhook(secret).verify(b'{"a": 1}', signed)

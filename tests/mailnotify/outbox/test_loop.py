@@ -268,3 +268,31 @@ async def test_defect_9_a_database_outage_is_two_log_lines_and_the_worker_backs_
     assert 2 <= tries <= 12
     assert not any(r.exc_info for r in lines)
     assert len(lines) == 2
+
+
+async def test_a_stopping_worker_gives_back_sends_that_do_not_end_in_time(
+    local_settings: Settings,
+    engine: Engine,
+    client: TestClient,
+    receiver: HTTPSServer,
+    make_user: MakeUser,
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    subscribe(client, engine, customer, f"https://127.0.0.1:{receiver.port}/hang", receiver.secret)
+    quota_events(client, platform, customer, "drain.example", 2)
+    worker = build_worker(local_settings, engine)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await wait_for(lambda: len(receiver.receiver.requests) >= 2, 10)
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(task, 15)
+    # Three seconds of drain, not the 10 s a send may take.
+    assert time.monotonic() - started < 6
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT status, attempts, lease_until_ms FROM deliveries WHERE channel = 'webhook'"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("pending", 0, None)] * 2

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from starlette.testclient import TestClient
 
 from mailnotify import crud
@@ -18,6 +19,7 @@ from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.db import writing
 from mailnotify.delivery.schedule import DELAYS
+from mailnotify.delivery.signing import generate_secret
 from mailnotify.outbox.build import build_worker
 from mailnotify.outbox.worker import DeliveryWorker
 from tests.conftest import MakeUser
@@ -29,7 +31,9 @@ class FakeClock:
     """The worker's clock, moved by hand: retries are checked without sleeping."""
 
     def __init__(self) -> None:
-        self.now = now_ms() + 1000  # just after the API stamped the deliveries due
+        # Ahead of the deliveries the API stamps due during the test's setup, however slow
+        # a loaded machine makes it.
+        self.now = now_ms() + 60_000
 
     def __call__(self) -> int:
         return self.now
@@ -474,3 +478,148 @@ async def test_a_private_address_is_named_in_the_attempt(
     await strict.run_once()
     [attempt] = attempt_rows(scene.engine)
     assert attempt["error"] == "address 127.0.0.1 is not public"
+
+
+async def test_the_operators_retry_schedule_is_followed(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    quick = local_settings.model_copy(update={"retry_schedule": "1s,1s"})
+    worker = build_worker(quick, scene.engine, clock=clock, rng=Midpoint())
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
+    for attempt in (1, 2, 3):
+        assert await worker.run_once() == 1
+        [row] = delivery_rows(scene.engine)
+        if attempt < 3:
+            assert (row["status"], row["due_ms"] - clock.now) == ("pending", 1000)
+            clock.now = row["due_ms"]
+    assert (row["status"], row["attempts"]) == ("failed", 3)
+
+
+def _count(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+async def test_retention_deletes_old_records_in_batches_but_never_a_pending_delivery(
+    scene: Scene, worker: DeliveryWorker, local_settings: Settings, clock: FakeClock
+) -> None:
+    scene.subscribe("/fail", email_overquota_callback=True)
+    scene.quota_event()  # a webhook that will be retried, and a mailbox warning (no SMTP)
+    assert await worker.run_once() == 2
+    old = clock.now - 31 * 86_400_000
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE deliveries SET created_ms = :old"), {"old": old})
+        connection.execute(
+            text("UPDATE events SET created_at = :old"),
+            {"old": datetime.fromtimestamp(old / 1000, UTC)},
+        )
+    assert _count(scene.engine, "delivery_attempts") == 1
+    # The skipped mailbox warning goes; the pending webhook and so its event stay.
+    assert await worker.prune() == 1
+    assert [r["status"] for r in delivery_rows(scene.engine, mailbox=True)] == ["pending"]
+    assert _count(scene.engine, "events") == 1
+    assert _count(scene.engine, "delivery_attempts") == 1
+    # Once it has failed for good, it goes too, with its attempts and its event.
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE deliveries SET status = 'failed'"))
+    assert await worker.prune() >= 1
+    assert (_count(scene.engine, "deliveries"), _count(scene.engine, "events")) == (0, 0)
+    assert _count(scene.engine, "delivery_attempts") == 0
+    # Younger than the retention: kept.
+    scene.client.put("/api/users/me/notifications", headers=scene.customer.headers, json={})
+    post_usage(scene.client, scene.platform, report("EA2", "example.com", space=(90, 100)))
+    assert await worker.prune() == 0
+    assert _count(scene.engine, "events") == 1
+
+
+@pytest.mark.parametrize(("expires_in_ms", "verified"), [(3_600_000, True), (-1000, False)])
+async def test_until_the_previous_secret_expires_webhooks_carry_both_signatures(
+    scene: Scene, worker: DeliveryWorker, clock: FakeClock, expires_in_ms: int, verified: bool
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    # Rotated: the receiver still holds the previous secret.
+    with scene.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE notification_settings SET signing_secret = :new,"
+                " previous_signing_secret = :old, previous_secret_expires_ms = :exp"
+            ),
+            {
+                "new": generate_secret(),
+                "old": scene.receiver.secret,
+                "exp": clock.now + expires_in_ms,
+            },
+        )
+    scene.activate_domain()
+    await worker.run_once()
+    [request] = scene.requests
+    assert len(request.headers["webhook-signature"].split(" ")) == (2 if verified else 1)
+    assert request.verified is verified
+
+
+async def test_a_disabled_endpoint_gets_no_webhooks_they_are_skipped_with_the_reason(
+    scene: Scene, worker: DeliveryWorker
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    with scene.engine.begin() as connection:
+        connection.execute(text("UPDATE notification_settings SET webhook_state = 'disabled'"))
+    scene.activate_domain()
+    assert await worker.run_once() == 1
+    assert scene.requests == []
+    [row] = delivery_rows(scene.engine)
+    assert (row["status"], row["last_error"]) == ("skipped", "the endpoint is disabled")
+
+
+class ColumnsHealth:
+    """Endpoint health kept in the settings row's columns, as simply as the rule allows."""
+
+    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+        connection.execute(
+            text(
+                "UPDATE notification_settings SET webhook_state = 'healthy',"
+                " last_success_ms = :now WHERE user_id = :u"
+            ),
+            {"now": now_ms, "u": user_id},
+        )
+
+    def failed_for_good(
+        self, connection: Connection, *, user_id: int, now_ms: int, disable_after_ms: int
+    ) -> bool:
+        last = connection.execute(
+            text("SELECT last_success_ms FROM notification_settings WHERE user_id = :u"),
+            {"u": user_id},
+        ).scalar()
+        disable = now_ms - (last or 0) >= disable_after_ms
+        state = "disabled" if disable else "failing"
+        connection.execute(
+            text("UPDATE notification_settings SET webhook_state = :s WHERE user_id = :u"),
+            {"s": state, "u": user_id},
+        )
+        return disable
+
+
+async def test_an_endpoint_whose_schedule_is_spent_is_disabled_where_the_failure_is_handled(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    quick = local_settings.model_copy(update={"retry_schedule": "1s,1s", "disable_after": "0s"})
+    worker = build_worker(quick, scene.engine, clock=clock, rng=Midpoint(), health=ColumnsHealth())
+    scene.subscribe("/fail", domain_create_callback=True)
+    scene.activate_domain()
+    for _ in range(3):
+        assert await worker.run_once() == 1
+        clock.now = delivery_rows(scene.engine)[0]["due_ms"]
+    with scene.engine.connect() as connection:
+        state = connection.execute(
+            text(
+                "SELECT webhook_state FROM notification_settings WHERE notification_url IS NOT NULL"
+            )
+        )
+        assert state.scalar_one() == "disabled"
+    put_domain(scene.client, scene.platform, "second.example", customer_code=scene.customer.code)
+    assert await worker.run_once() == 1
+    assert [(r["status"], r["last_error"]) for r in delivery_rows(scene.engine)][-1] == (
+        "skipped",
+        "the endpoint is disabled",
+    )
+    assert len(scene.requests) == 3

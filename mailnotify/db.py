@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import math
+import os
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -70,7 +74,80 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
         mode = connection.get_execution_options().get(_BEGIN, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _write_locks[engine] = WriteLock(os.path.abspath(database) + ".write-lock")
     return engine
+
+
+class WriteLock:
+    """Orders the write transactions of every process on one SQLite file.
+
+    SQLite lets one writer in at a time and makes the others poll in its busy handler,
+    which sleeps in growing steps: under contention between processes a writer sleeps
+    long after the lock was freed. Writers that queue on an OS lock beside the database
+    (``flock``, held from before ``BEGIN IMMEDIATE`` until after ``COMMIT``) wake the
+    moment it is free. SQLite's own lock still decides: a writer that does not take this
+    one (the ``sqlite3`` shell, an older process) only makes the others wait as before.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._mutex = threading.Lock()  # flock does not order the threads of one process
+        self._owner: int | None = None
+        self._fd = -1
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the block; a nested write on the same thread passes through."""
+        me = threading.get_ident()
+        if self._owner == me:
+            yield  # SQLite decides, as it did before this lock existed
+            return
+        if self._pid != os.getpid():
+            # A forked child shares its parent's open file, and with it the parent's flock.
+            self._mutex = threading.Lock()
+            self._owner = None
+            self._fd = -1
+            self._pid = os.getpid()
+        with self._mutex:
+            fd = self._open()
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._owner = me
+            try:
+                yield
+            finally:
+                self._owner = None
+                if fd >= 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _open(self) -> int:
+        if self._fd < 0:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as error:  # a read-only directory: SQLite alone orders writers
+                logger.warning(
+                    "no write lock beside the database",
+                    extra={"path": self.path, "reason": str(error)[:200]},
+                )
+                self._fd = -2
+        return self._fd
+
+
+_write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def write_locked(engine: Engine) -> Iterator[None]:
+    """Hold ``engine``'s cross-process write lock for the block (SQLite files only)."""
+    lock = _write_locks.get(engine)
+    if lock is None:
+        yield
+        return
+    with lock.held():
+        yield
 
 
 @contextmanager
@@ -83,7 +160,7 @@ def reading(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """A session whose transaction holds the write lock (SQLite) and commits at the end."""
-    with Session(engine, expire_on_commit=False) as session:
+    with write_locked(engine), Session(engine, expire_on_commit=False) as session:
         session.connection(execution_options={_BEGIN: "IMMEDIATE"})
         yield session
         session.commit()
@@ -99,7 +176,7 @@ def looking_up(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def changing(engine: Engine) -> Iterator[Connection]:
     """A bare connection holding the write lock (SQLite) that commits at the end."""
-    with engine.connect() as connection:
+    with write_locked(engine), engine.connect() as connection:
         connection.execution_options(**{_BEGIN: "IMMEDIATE"})
         with connection.begin():
             yield connection

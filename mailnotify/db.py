@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import Connection
@@ -24,6 +24,7 @@ _BEGIN = "mailnotify_begin"
 T = TypeVar("T")
 logger = logging.getLogger("mailnotify.db")
 
+_BUSY_TIMEOUT_MS = 30000
 # libpq's smallest useful connect timeout is 2 s.
 _MIN_CONNECT_TIMEOUT = 2
 
@@ -65,7 +66,7 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -105,12 +106,7 @@ class WriteLock:
         if self._owner == me:
             yield  # SQLite decides, as it did before this lock existed
             return
-        if self._pid != os.getpid():
-            # A forked child shares its parent's open file, and with it the parent's flock.
-            self._mutex = threading.Lock()
-            self._owner = None
-            self._fd = -1
-            self._pid = os.getpid()
+        self._after_fork()
         with self._mutex:
             fd = self._open()
             if fd >= 0:
@@ -122,6 +118,36 @@ class WriteLock:
                 self._owner = None
                 if fd >= 0:
                     fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @contextmanager
+    def taken_now(self) -> Iterator[bool]:
+        """Hold the lock for the block if nobody holds it now; never waits for it."""
+        self._after_fork()
+        if self._owner == threading.get_ident() or not self._mutex.acquire(blocking=False):
+            yield False
+            return
+        try:
+            fd = self._open()
+            if fd >= 0 and not _flock_now(fd):
+                yield False
+                return
+            self._owner = threading.get_ident()
+            try:
+                yield True
+            finally:
+                self._owner = None
+                if fd >= 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._mutex.release()
+
+    def _after_fork(self) -> None:
+        if self._pid != os.getpid():
+            # A forked child shares its parent's open file, and with it the parent's flock.
+            self._mutex = threading.Lock()
+            self._owner = None
+            self._fd = -1
+            self._pid = os.getpid()
 
     def _open(self) -> int:
         if self._fd < 0:
@@ -136,6 +162,14 @@ class WriteLock:
         return self._fd
 
 
+def _flock_now(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 _write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
 
 
@@ -148,6 +182,37 @@ def write_locked(engine: Engine) -> Iterator[None]:
         return
     with lock.held():
         yield
+
+
+def change_now(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """Run ``work`` as :func:`changing` would, if no writer holds the database right now.
+
+    ``(False, None)`` when one does: nothing ran, and nothing waited (no ``flock`` wait,
+    no busy handler). Only SQLite files have the lock this needs; elsewhere it never runs.
+    """
+    lock = _write_locks.get(engine)
+    if lock is None:
+        return False, None
+    with lock.taken_now() as taken:
+        if not taken:
+            return False, None
+        with engine.connect() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                connection.execution_options(**{_BEGIN: "IMMEDIATE"})
+                try:
+                    transaction = connection.begin()
+                except exc.OperationalError as error:
+                    # A writer that does not take the lock (the sqlite3 shell) holds SQLite's.
+                    if getattr(error.orig, "sqlite_errorname", "") == "SQLITE_BUSY":
+                        return False, None
+                    raise
+                with transaction:
+                    return True, work(connection)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                cursor.close()
 
 
 @contextmanager
@@ -268,8 +333,25 @@ class Database:
 
         return await self._call(self._readers, run)
 
-    async def change(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a Core write transaction, on the writer threads."""
+    async def change(self, work: Callable[[Connection], T], *, short: bool = False) -> T:
+        """Run ``work`` in a Core write transaction, on the writer threads.
+
+        ``short`` work (a few statements on a few rows) runs on the event loop instead
+        when the database's write lock is free right now (SQLite files): no hop to a
+        thread, and no wait for the interpreter lock while the database's lock is held,
+        which under ``--workers`` keeps the other processes' writers waiting. The loop
+        still never waits on the database: when the lock is taken, the work goes to the
+        writer threads and waits there.
+        """
+        if short:
+            try:
+                ran, result = change_now(self.engine, work)
+            except Exception as error:
+                self._observe(error)
+                raise
+            if ran:
+                self.outage.succeeded()
+                return cast(T, result)
 
         def run() -> T:
             with changing(self.engine) as connection:
@@ -303,10 +385,13 @@ class Database:
             self.outage.failed(error)
             raise error from None
         except Exception as error:
-            if database_unavailable(error):
-                self.outage.failed(error)
-            else:  # the database answered; the work itself refused (a 422, say)
-                self.outage.succeeded()
+            self._observe(error)
             raise
         self.outage.succeeded()
         return result
+
+    def _observe(self, error: Exception) -> None:
+        if database_unavailable(error):
+            self.outage.failed(error)
+        else:  # the database answered; the work itself refused (a 422, say)
+            self.outage.succeeded()

@@ -39,11 +39,16 @@ def _burn(seconds: float) -> None:
 
 
 def _process(
-    url: str, mode: str, tasks: int, cpu: float, warmup: float, duration: float, start: float
-) -> dict[str, list[float]]:
-    """One server process: ``tasks`` closed-loop requests; latencies in ms."""
+    url: str,
+    mode: str,
+    settings: tuple[int, float, float, float],
+    ready: Any,
+    results: Any,
+) -> None:
+    """One server process: closed-loop requests; its latencies (ms) go to ``results``."""
     from mailnotify import db
 
+    tasks, cpu, warmup, duration = settings
     engine = db.make_engine(url)
     if mode == "busy":
         db._write_locks.pop(engine, None)  # the baseline: no lock beside the file
@@ -71,12 +76,13 @@ def _process(
             await asyncio.sleep(0)  # the next request arrives through the loop
 
     async def main() -> None:
-        await asyncio.sleep(max(0.0, start - time.time()))
         await asyncio.gather(*(request(n) for n in range(tasks)))
 
+    ready.wait()  # every process has started and imported: all begin together
+    start = time.time()
     asyncio.run(main())
     engine.dispose()
-    return {"writes": writes, "requests": requests}
+    results.put({"writes": writes, "requests": requests})
 
 
 def _percentile(ordered: Sequence[float], q: float) -> float:
@@ -95,14 +101,19 @@ def run_once(directory: Path, mode: str, args: Any) -> dict[str, float]:
         connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")
         connection.execute(text("INSERT INTO t VALUES (:id, 0)"), [{"id": i} for i in range(20)])
     engine.dispose()
-    start = time.time() + 1.5  # every process has started and imported by then
     spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(args.processes) as pool:
-        results = pool.starmap(
-            _process,
-            [(url, mode, args.tasks, args.cpu_ms / 1000, args.warmup, args.duration, start)]
-            * args.processes,
-        )
+    ready = spawn.Barrier(args.processes)
+    queue = spawn.Queue()
+    settings = (args.tasks, args.cpu_ms / 1000, args.warmup, args.duration)
+    children = [
+        spawn.Process(target=_process, args=(url, mode, settings, ready, queue))
+        for _ in range(args.processes)
+    ]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=300) for _ in children]
+    for child in children:
+        child.join()
     writes = sorted(w for r in results for w in r["writes"])
     requests = sorted(w for r in results for w in r["requests"])
     return {

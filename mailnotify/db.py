@@ -141,6 +141,15 @@ class WriteLock:
         finally:
             self._mutex.release()
 
+    def wait_free(self) -> None:
+        """Return once nobody holds the lock (blocks; for a thread, never the loop)."""
+        self._after_fork()
+        with self._mutex:
+            fd = self._open()
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
     def _after_fork(self) -> None:
         if self._pid != os.getpid():
             # A forked child shares its parent's open file, and with it the parent's flock.
@@ -247,6 +256,11 @@ def changing(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+# A short write tries the loop this often (waiting for the lock in between) before it
+# queues on the writer thread, which takes the lock in turn: no writer starves.
+_SHORT_ATTEMPTS = 3
+
+
 class DatabaseUnavailable(Exception):
     """The database did not answer within the request path's deadline."""
 
@@ -340,18 +354,25 @@ class Database:
         when the database's write lock is free right now (SQLite files): no hop to a
         thread, and no wait for the interpreter lock while the database's lock is held,
         which under ``--workers`` keeps the other processes' writers waiting. The loop
-        still never waits on the database: when the lock is taken, the work goes to the
-        writer threads and waits there.
+        still never waits on the database: when the lock is taken, a writer thread waits
+        for it to be free and the loop tries again; after a few tries the work waits its
+        turn on the writer threads.
         """
-        if short:
-            try:
-                ran, result = change_now(self.engine, work)
-            except Exception as error:
-                self._observe(error)
-                raise
-            if ran:
-                self.outage.succeeded()
-                return cast(T, result)
+        if short and (lock := _write_locks.get(self.engine)) is not None:
+            for attempt in range(_SHORT_ATTEMPTS):
+                if attempt:
+                    # Wait for the holder on a thread, then write on the loop again: the lock
+                    # is held only while the loop runs the work, never across a thread's
+                    # waits for the interpreter lock.
+                    await self._call(self._writers, lock.wait_free)
+                try:
+                    ran, result = change_now(self.engine, work)
+                except Exception as error:
+                    self._observe(error)
+                    raise
+                if ran:
+                    self.outage.succeeded()
+                    return cast(T, result)
 
         def run() -> T:
             with changing(self.engine) as connection:

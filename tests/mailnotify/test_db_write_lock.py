@@ -153,6 +153,22 @@ def test_a_short_change_waits_off_the_loop_while_the_lock_is_held(engine: Engine
     asyncio.run(scenario())
 
 
+def test_a_short_change_writes_on_the_loop_once_the_holder_is_done(engine: Engine) -> None:
+    database = Database(engine, writers=1, readers=1, timeout=60)
+
+    def thread_name(connection: Connection) -> str:
+        _insert(connection)
+        return threading.current_thread().name
+
+    async def scenario() -> str:
+        with _held_by_another_process(engine):
+            change = asyncio.ensure_future(database.change(thread_name, short=True))
+            await asyncio.sleep(0.2)
+        return await asyncio.wait_for(change, 30)
+
+    assert asyncio.run(scenario()) == threading.current_thread().name
+
+
 def test_a_short_change_on_postgresql_runs_on_the_writer_threads(
     postgres_admin_url: str,
 ) -> None:

@@ -49,6 +49,7 @@ class Result:
     client_cpu_us: float
     other_cores: float
     error_samples: list[str] = field(default_factory=list)
+    scrapes: int = 0
 
 
 def put_body(connection: int, number: int) -> bytes:
@@ -156,8 +157,43 @@ async def _connection(port: int, requests: Sequence[bytes], window: _Window) -> 
 
 
 def _process_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+    """CPU ticks of ``pid`` and all its descendants (``serve --workers N``'s children)."""
+    ticks: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it ended meanwhile
+        child = int(entry.name)
+        ticks[child] = int(fields[11]) + int(fields[12])  # utime + stime
+        children.setdefault(int(fields[1]), []).append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += ticks.get(current, 0)
+        todo += children.get(current, [])
+    return total
+
+
+async def _scrape(port: int, every: float, end: int) -> int:
+    """GET ``/metrics`` every ``every`` seconds until ``end``, as Prometheus would."""
+    request = f"GET /metrics HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+    reader, writer = await asyncio.open_connection(HOST, port)
+    scrapes = 0
+    try:
+        while time.perf_counter_ns() < end:
+            writer.write(request)
+            status, _ = await read_response(reader)
+            if status != 200:
+                raise ProtocolError(f"/metrics answered {status}")
+            scrapes += 1
+            await asyncio.sleep(every)
+    finally:
+        writer.close()
+    return scrapes
 
 
 def _machine_busy_ticks() -> int:
@@ -198,6 +234,7 @@ async def run(
     warmup: float,
     duration: float,
     server_pid: int | None = None,
+    scrape_every: float = 0.0,
 ) -> Result:
     """Load the server for ``warmup`` + ``duration`` seconds and measure the second part."""
     now = time.perf_counter_ns()
@@ -208,11 +245,13 @@ async def run(
         )
         for c in range(connections)
     ]
+    scraper = asyncio.create_task(_scrape(port, scrape_every, window.end)) if scrape_every else None
     await asyncio.sleep(max(0.0, (window.warm_until - time.perf_counter_ns()) / 1e9))
     before = _Meter.read(server_pid)
     await asyncio.sleep(max(0.0, (window.end - time.perf_counter_ns()) / 1e9))
     after = _Meter.read(server_pid)
     await asyncio.gather(*tasks)
+    scrapes = await scraper if scraper else 0
     ordered = sorted(window.latencies)
     count = max(window.requests, 1)
     server_s = (after.server - before.server) / _TICK
@@ -233,6 +272,7 @@ async def run(
         client_cpu_us=client_s / count * 1e6,
         other_cores=max(0.0, machine_s - server_s - client_s) / duration,
         error_samples=window.samples,
+        scrapes=scrapes,
     )
 
 
@@ -246,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--server-pid", type=int)
+    parser.add_argument("--scrape-every", type=float, default=0.0, help="GET /metrics (s)")
     args = parser.parse_args(argv)
     tokens: list[str] = json.loads(args.tokens_file.read_text())
     result = uvloop.run(
@@ -257,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             warmup=args.warmup,
             duration=args.duration,
             server_pid=args.server_pid,
+            scrape_every=args.scrape_every,
         )
     )
     print(json.dumps(asdict(result)))

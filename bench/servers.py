@@ -1,4 +1,4 @@
-"""The servers under test, each in its own process pinned to the server core."""
+"""The servers under test, each in its own processes, pinned to the server core (or all)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,12 @@ import httpx
 from bench.work import PATH
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_CPU = 0
-CLIENT_CPU = 1
+SERVER_CPU = "0"
+CLIENT_CPU = "1"
+# Several server processes get every core: the client's core is shared with one of them.
+ALL_CPUS = "0,1"
+# Issue 8's contenders run as the filer's baseline did: access log and embedded worker off.
+_QUIET = (("MAILNOTIFY_ACCESS_LOG", "false"), ("MAILNOTIFY_EMBEDDED_WORKER", "false"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,9 @@ class AppKind:
     env: tuple[tuple[str, str], ...] = ()
     # Where it starts; a candidate starts in its checkout so that ``-m`` finds its code first.
     cwd: Path = ROOT
+    cpus: str = SERVER_CPU
+    # Seconds between scrapes of ``/metrics`` during the load (0: none), as Prometheus would.
+    scrape_every: float = 0.0
 
     @property
     def ours(self) -> bool:
@@ -39,25 +46,67 @@ class AppKind:
         return self.key.startswith(("mailnotify", "candidate"))
 
 
-def contenders(*, with_no_log: bool = True, candidates: Sequence[Path] = ()) -> list[AppKind]:
+def _processes(workers: int) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]:
+    """How ``serve --workers N`` runs: its argv tail, environment and cores."""
+    if workers == 1:
+        return (), (), SERVER_CPU
+    return ("--workers", str(workers)), _QUIET, ALL_CPUS
+
+
+def contenders(
+    *,
+    with_no_log: bool = True,
+    candidates: Sequence[Path] = (),
+    candidate_workers: int = 1,
+    with_workers: bool = True,
+) -> list[AppKind]:
     """Our server as ``mailnotify serve`` runs it, and the two reference apps.
 
     ``candidates`` are other checkouts of the server (proposed changes) to run as more
-    contenders, so that a change is measured against the current code side by side.
+    contenders, so that a change is measured against the current code side by side
+    (with ``candidate_workers`` processes each). ``with_workers`` adds issue 8's
+    contenders: ``serve --workers 1`` and ``--workers 2``, and ``--workers 2`` scraped.
     """
     python = sys.executable
     ours = AppKind("mailnotify", "mailnotify", (python, "-m", "mailnotify.cli", "serve"))
     kinds = [ours]
+    tail, env, cpus = _processes(candidate_workers)
+    suffix = f" --workers {candidate_workers}" if candidate_workers > 1 else ""
     kinds += [
         AppKind(
             f"candidate-{checkout.name}",
-            f"candidate {checkout.name}",
-            ours.argv,
-            (("PYTHONPATH", str(checkout.resolve())),),
+            f"candidate {checkout.name}{suffix}",
+            ours.argv + tail,
+            (("PYTHONPATH", str(checkout.resolve())), *env),
             checkout.resolve(),
+            cpus,
         )
         for checkout in candidates
     ]
+    if with_workers:
+        kinds += [
+            AppKind(
+                "mailnotify-w1",
+                "mailnotify --workers 1",
+                (*ours.argv, "--workers", "1"),
+                _QUIET,
+            ),
+            AppKind(
+                "mailnotify-w2",
+                "mailnotify --workers 2",
+                (*ours.argv, "--workers", "2"),
+                _QUIET,
+                cpus=ALL_CPUS,
+            ),
+            AppKind(
+                "mailnotify-w2-scraped",
+                "mailnotify --workers 2, /metrics scraped every 1 s",
+                (*ours.argv, "--workers", "2"),
+                _QUIET,
+                cpus=ALL_CPUS,
+                scrape_every=1.0,
+            ),
+        ]
     if with_no_log:
         kinds.append(
             AppKind(
@@ -74,10 +123,10 @@ def contenders(*, with_no_log: bool = True, candidates: Sequence[Path] = ()) -> 
     return kinds
 
 
-def pinned(cpu: int, argv: Sequence[str]) -> list[str]:
-    """``argv`` pinned to ``cpu`` when the machine has one to spare for the client."""
+def pinned(cpus: str, argv: Sequence[str]) -> list[str]:
+    """``argv`` pinned to ``cpus`` when the machine has one to spare for the client."""
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        return ["taskset", "-c", str(cpu), *argv]
+        return ["taskset", "-c", cpus, *argv]
     return list(argv)
 
 
@@ -138,7 +187,7 @@ def running(kind: AppKind, directory: Path, template_db: Path, token: str) -> It
     log = directory / f"{kind.key}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 (argv is ours, no shell)
-            pinned(SERVER_CPU, argv),
+            pinned(kind.cpus, argv),
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -319,19 +319,23 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             self._compiled = compiled[key]
 
         async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-            messages: list[MutableMapping[str, Any]] = []
             chunks: list[bytes] = []
             size = 0
             more_body = True
             while more_body:
                 message = await receive()
-                messages.append(message)
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 if size > MAX_BODY:
                     raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
                 more_body = message.get("more_body", False)
             raw = b"".join(chunks)
+            # The handler reads the body again from one message: the chunks are not kept
+            # beside their joined copy.
+            del chunks
+            messages: list[MutableMapping[str, Any]] = [
+                {"type": "http.request", "body": raw, "more_body": False}
+            ]
             if not raw:
                 if self._required:
                     raise _body_error("is required", scope)

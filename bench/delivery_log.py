@@ -45,11 +45,16 @@ from bench.engine_procs import (
     wait_for,
 )
 from bench.proc import busy_cores, cpu_seconds, median, percentile, pinned
+from bench.worker_variant import _no_attempt
 from mailnotify import crud, migrate
 from mailnotify.db import make_engine, writing
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.signing import generate_secret
-from mailnotify.models import Delivery, Role, table_of
+from mailnotify.models import Channel, Delivery, Role, table_of
 from mailnotify.outbox import log
+from mailnotify.outbox import store as store_module
+from mailnotify.outbox.jobs import Job, Result
+from mailnotify.outbox.store import Store
 
 RESULTS = ROOT / "bench" / "delivery_log_results.md"
 PAGES = (1, 400)
@@ -353,6 +358,85 @@ def measure_worker(
                 )
 
 
+# --- recording attempts: Store.record alone, in this process ------------------------------
+
+RECORD_BATCHES = (1, 16)
+
+
+def _record_results(path: Path, count: int) -> tuple[str, list[Result]]:
+    """A database with ``count`` leased deliveries, and a delivered result for each."""
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    lease = BASE_MS + 60_000
+    with sqlite3.connect(path) as connection:
+        values = {
+            "total": count,
+            "base": BASE_MS,
+            "every": OTHER_EVERY,
+            "user": None,
+            "other": None,
+        }
+        for insert in _FILL[1:3]:
+            connection.execute(_FILL[0] + insert, values)
+        connection.execute(
+            "UPDATE deliveries SET status = 'pending', delivered_ms = NULL, lease_until_ms = ?",
+            (lease,),
+        )
+        connection.execute("DELETE FROM delivery_attempts")
+    jobs = [
+        Job(
+            delivery_id=number,
+            lease_until_ms=lease,
+            attempts=1,
+            channel=Channel.webhook,
+            recipient=None,
+            event_id=f"evt_{number}",
+            action_type="email_overquota",
+            body="{}",
+            settings=None,
+        )
+        for number in range(1, count + 1)
+    ]
+    verdict = Outcome(OutcomeKind.DELIVERED, "HTTP 200", status=200, excerpt="ok")
+    return url, [
+        Result(job, verdict, BASE_MS, 12, "https://hooks.example.com/bench") for job in jobs
+    ]
+
+
+def measure_record(work: Path, collected: Collected, *, rounds: int, per_round: int) -> None:
+    """CPU of ``Store.record`` per result with and without the attempt rows, batch by batch."""
+    variants = {"attempts": store_module._attempt, "no_attempts": _no_attempt}
+    per_variant = per_round * len(RECORD_BATCHES)
+    url, results = _record_results(work / "record.db", rounds * len(variants) * per_variant)
+    engine = make_engine(url)
+    store = Store(engine, clock=lambda: BASE_MS + 1_000, lease_ms=60_000)
+    results.reverse()
+    try:
+        for number in range(rounds):
+            spent: dict[tuple[str, int], float] = {}
+            order = list(variants) if number % 2 == 0 else list(reversed(variants))
+            for batch in RECORD_BATCHES:
+                for name in order:
+                    store_module._attempt = variants[name]
+                    cpu = 0.0
+                    for _ in range(per_round // batch):
+                        chunk = [results.pop() for _ in range(batch)]
+                        started = time.thread_time()
+                        store.record(chunk)
+                        cpu += time.thread_time() - started
+                    spent[name, batch] = cpu / (per_round // batch * batch) * 1e6
+            for batch in RECORD_BATCHES:
+                collected.add(f"record_{batch}_attempts", spent["attempts", batch])
+                collected.add(f"record_{batch}_no_attempts", spent["no_attempts", batch])
+    finally:
+        store_module._attempt = variants["attempts"]
+        engine.dispose()
+
+
 # --- the report -------------------------------------------------------------------------
 
 
@@ -409,6 +493,16 @@ def render(collected: Collected, args: argparse.Namespace, built: DeliveryLog | 
     row("cpu_no_attempts", "worker CPU per webhook, without", "-", None, "us", ",.0f")
     row("cpu_attempts", "worker CPU per webhook, with", "-", None, "us", ",.0f")
     row("cpu_cost", "CPU per webhook added by attempt rows (paired)", "-", None, "", ".1%")
+    for batch in RECORD_BATCHES:
+        for name, label in (("no_attempts", "without"), ("attempts", "with")):
+            row(
+                f"record_{batch}_{name}",
+                f"`Store.record` CPU per result, batches of {batch}, {label} attempt rows",
+                "-",
+                None,
+                "us",
+                ",.0f",
+            )
     loads = c.loads or [0.0]
     lines += [
         f"`python -m bench.delivery_log{' --quick' if args.quick else ''}`, run"
@@ -477,7 +571,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=100, help="requests per page per round")
     parser.add_argument("--reports", type=int, help="reports ingested per worker round (100 000)")
     parser.add_argument("--webhooks", type=int, help="webhooks timed per variant (5 000)")
-    parser.add_argument("--only", default="list,worker", help="list, worker or both")
+    parser.add_argument("--record", type=int, default=2_000, help="results per batch size")
+    parser.add_argument("--only", default="list,record,worker", help="list, record, worker")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args(argv)
@@ -511,6 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure_served(
                 built, collected, rounds=args.rounds, calls=args.calls, log_path=work / "serve.log"
             )
+        if "record" in args.only:
+            measure_record(work, collected, rounds=args.rounds, per_round=args.record)
         if "worker" in args.only:
             measure_worker(
                 work,

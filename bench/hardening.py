@@ -344,6 +344,8 @@ def _tenant_a(db: Path, url: str) -> None:
     try:
         with writing(engine) as session:
             code = crud.create_user(session=session, role=Role.customer, name="Tenant A").code
+        # A session of its own: the new user's settings row is flushed only at commit.
+        with writing(engine) as session:
             session.connection().execute(
                 text(
                     "UPDATE notification_settings SET email_overquota_callback = 1,"

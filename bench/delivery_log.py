@@ -571,7 +571,7 @@ def missed(collected: Collected) -> list[str]:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.delivery_log", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="100 000 deliveries, 2 rounds")
+    parser.add_argument("--quick", action="store_true", help="100 000 deliveries, 2 rounds; prints only")
     parser.add_argument("--deliveries", type=int, help="the user's deliveries (1 000 000)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (5)")
     parser.add_argument("--calls", type=int, default=100, help="requests per page per round")
@@ -583,6 +583,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args(argv)
     quick = args.quick
+    # A smoke run prints its figures and leaves the results file of the full run alone.
+    args.no_write = args.no_write or args.quick
     args.deliveries = args.deliveries or (100_000 if quick else 1_000_000)
     args.rounds = args.rounds or (2 if quick else 5)
     args.reports = args.reports or (30_000 if quick else 100_000)

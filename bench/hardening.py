@@ -587,7 +587,7 @@ def render(collected: Collected, args: argparse.Namespace) -> str:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.hardening", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="2 rounds, fewer samples")
+    parser.add_argument("--quick", action="store_true", help="2 rounds, fewer samples; prints only")
     parser.add_argument("--rounds", type=int, help="rounds (5)")
     parser.add_argument("--repeats", type=int, default=3, help="big bodies per server")
     parser.add_argument("--samples", type=int, help="latency samples per variant (50)")
@@ -596,6 +596,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (2 if args.quick else 5)
+    # A smoke run prints its figures and leaves the results file of the full run alone.
+    args.no_write = args.no_write or args.quick
     args.samples = args.samples or (20 if args.quick else 50)
     args.only = {part.strip() for part in args.only.split(",") if part.strip()}
     return args

@@ -571,7 +571,9 @@ def missed(collected: Collected) -> list[str]:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.delivery_log", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="100 000 deliveries, 2 rounds; prints only")
+    parser.add_argument(
+        "--quick", action="store_true", help="100 000 deliveries, 2 rounds; print only"
+    )
     parser.add_argument("--deliveries", type=int, help="the user's deliveries (1 000 000)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (5)")
     parser.add_argument("--calls", type=int, default=100, help="requests per page per round")

@@ -4,12 +4,15 @@
 serves HTTPS on 127.0.0.1 (a free port, written to F). Every POST is answered 200 and
 counted; one in ``VERIFY_EVERY`` has its Standard Webhooks signature checked. POSTs to
 ``/lat`` also note their arrival time under the report's ``email_code``, for latency.
-``GET /stats`` returns the counters as JSON.
+``GET /stats`` returns the counters as JSON. POSTs to ``/hang`` are read and never
+answered (a receiver that hangs, for issue 7's benchmark); ``--host`` binds another
+loopback address, so that such a receiver is a webhook host of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 import time
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ class Counter:
     count: int = 0
     verified: int = 0
     bad: int = 0
+    hung: int = 0
     first: float = 0.0
     last: float = 0.0
     arrivals: dict[str, float] = field(default_factory=dict)
@@ -42,6 +46,7 @@ class Counter:
                 "count": self.count,
                 "verified": self.verified,
                 "bad": self.bad,
+                "hung": self.hung,
                 "first": self.first,
                 "last": self.last,
                 "arrivals": self.arrivals,
@@ -81,6 +86,9 @@ def app(counter: Counter) -> ASGIApp:
         if scope["type"] != "http":
             return
         body = await receive_all(receive)
+        if scope["path"] == "/hang":
+            counter.hung += 1
+            await asyncio.Event().wait()
         if scope["method"] == "GET" and scope["path"] == "/stats":
             payload = counter.stats()
         else:
@@ -105,6 +113,7 @@ def main() -> None:
     parser.add_argument("--pem", type=Path, required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--port-file", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
     config = uvicorn.Config(
         app(Counter(args.secret)),
@@ -114,11 +123,13 @@ def main() -> None:
         log_level="warning",
         access_log=False,
         timeout_keep_alive=30,
+        # Hung requests would otherwise hold the shutdown until the caller kills it.
+        timeout_graceful_shutdown=1,
     )
     # Bound here, so that the port is known before uvicorn starts serving on it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((args.host, 0))
     args.port_file.write_text(str(sock.getsockname()[1]))
     uvicorn.Server(config).run(sockets=[sock])
 

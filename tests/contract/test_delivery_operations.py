@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -13,12 +16,14 @@ from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
 from mailnotify.app import create_app
+from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.models import Delivery, DeliveryAttempt, NotificationSettings, table_of
+from mailnotify.outbox.build import build_worker
 from mailnotify.subscriptions import ping
 from tests.conftest import Account, MakeUser
 from tests.contract.platform_helpers import enable, post_usage, put_domain, report
-from tests.receivers import HTTPSServer
+from tests.receivers import HTTPSServer, SMTPServerHandle
 
 BASE = "/api/users/me/notifications"
 LIST = f"{BASE}/deliveries"
@@ -493,3 +498,103 @@ def test_at_most_five_tests_per_user_per_minute_then_429_with_retry_after(
     other = make_user("customer")
     use_receiver(local_client, other, engine, receiver, "/ok")
     assert local_client.post(TEST, headers=other.headers).status_code == 200
+
+
+# --- the worker: auto-disable and redelivery -------------------------------------------------
+
+
+class ManualClock:
+    """The worker's clock, moved by hand past each retry instead of sleeping."""
+
+    def __init__(self) -> None:
+        # Ahead of whatever the API stamps due during the test's setup.
+        self.now = now_ms() + 60_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def delivery_states(engine: Engine) -> list[tuple[str, str, str, str | None]]:
+    """(action_type, channel, status, last_error) of every delivery, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT e.action_type, d.channel, d.status, d.last_error FROM deliveries d"
+                " JOIN events e ON e.id = d.event_id ORDER BY d.id"
+            )
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+@pytest.fixture
+def quick_settings(
+    settings: Settings, receiver: HTTPSServer, smtp_server: SMTPServerHandle
+) -> Settings:
+    """Loopback receiver and SMTP server, two 1 s retries, disabled at the first spent one."""
+    return settings.model_copy(
+        update={
+            "webhook_allow_cidrs": "127.0.0.0/8",
+            "webhook_ca_bundle": receiver.ca_bundle,
+            "smtp_url": f"smtp://127.0.0.1:{smtp_server.port}",
+            "retry_schedule": "1s,1s",
+            "disable_after": "0s",
+        }
+    )
+
+
+async def test_a_disabled_endpoint_skips_later_webhooks_and_one_email_says_how_to_re_enable(
+    quick_settings: Settings,
+    engine: Engine,
+    receiver: HTTPSServer,
+    smtp_server: SMTPServerHandle,
+    make_user: MakeUser,
+) -> None:
+    clock = ManualClock()
+    customer, platform = make_user("customer"), make_user("platform")
+    # The worker as the app and `mailnotify worker` build it: no health passed in.
+    worker = build_worker(quick_settings, engine, clock=clock)
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        url = use_receiver(client, customer, engine, receiver, "/fail")
+        enable(
+            client,
+            customer,
+            notification_url=url,
+            notification_email="ops@example.com",
+            domain_create_callback=True,
+        )
+        set_state(engine, customer, signing_secret=receiver.secret)
+        activate(client, platform, customer, "example.com")
+        for _ in range(3):  # the first attempt and the schedule's two retries
+            assert await worker.run_once() == 1
+            with engine.connect() as connection:
+                due = connection.execute(text("SELECT max(due_ms) FROM deliveries")).scalar_one()
+            clock.now = max(clock.now, int(due))
+        status = webhook_status(client, customer)
+        assert status["state"] == "disabled"
+        assert status["disabled_at"] is not None
+
+        activate(client, platform, customer, "second.example")
+        assert await worker.run_once() == 2  # the notice and the later webhook
+        assert await worker.run_once() == 0  # nothing sent twice
+        assert len(receiver.receiver.requests) == 3
+        states = delivery_states(engine)
+        assert states[1:] == [
+            ("endpoint_disabled", "email", "delivered", None),
+            ("domain_create", "webhook", "skipped", "the endpoint is disabled"),
+        ]
+        [envelope] = smtp_server.mailroom.messages
+        assert envelope.rcpt_tos == ["ops@example.com"]
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        assert isinstance(message, EmailMessage)
+        assert "disabled" in message["Subject"]
+        text_part = message.get_body(("plain",))
+        assert text_part is not None
+        body = text_part.get_content()
+        assert url in body
+        assert "notification_url" in body
+        assert "test ping" in body
+
+        response = client.put(BASE, json={"notification_url": url}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        assert webhook_status(client, customer)["state"] == "healthy"

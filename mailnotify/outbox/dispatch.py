@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,14 +14,15 @@ from mailnotify.delivery.email import (
     compose_endpoint_disabled_email,
     compose_mailbox_warning,
     compose_quota_email,
+    compose_test_email,
 )
-from mailnotify.delivery.outcome import Outcome
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.smtp import EmailSender
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.models import Channel
 from mailnotify.outbox.jobs import Job, Skipped
 from mailnotify.quota import Level, Metric, Thresholds
-from mailnotify.subscriptions.actions import ENDPOINT_DISABLED, switch_for
+from mailnotify.subscriptions.actions import ENDPOINT_DISABLED, PING, switch_for
 from mailnotify.subscriptions.secrets import SigningSecrets
 
 SWITCHED_OFF = Skipped("switched off before sending")
@@ -75,15 +76,26 @@ class Dispatcher:
         return job.recipient
 
     async def dispatch(self, job: Job) -> Outcome | Skipped:
-        """Send ``job``, unless its recipient's settings say not to."""
+        """Send ``job``, unless its recipient's settings say not to.
+
+        A redelivery asked for by its consumer (``forced``) and a ping go whatever the
+        switches and the endpoint's state say; a ping is never retried.
+        """
         if job.user_disabled:
             return USER_DISABLED
-        settings = job.settings or {}
+        outcome = await self._send(job, job.settings or {})
+        retry = isinstance(outcome, Outcome) and outcome.kind is OutcomeKind.RETRY
+        if retry and job.action_type == PING:
+            assert isinstance(outcome, Outcome)
+            return replace(outcome, kind=OutcomeKind.FAILED)
+        return outcome
+
+    async def _send(self, job: Job, settings: Mapping[str, Any]) -> Outcome | Skipped:
         if job.channel is Channel.webhook:
             url = settings.get("notification_url")
             if url is None or not _switched_on(job, settings):
                 return SWITCHED_OFF
-            if settings.get("webhook_state") == "disabled":
+            if settings.get("webhook_state") == "disabled" and not _asked_for(job):
                 return DISABLED
             return await self._senders.webhooks.send(
                 url,
@@ -94,7 +106,7 @@ class Dispatcher:
         address: str | None = settings.get("notification_email")
         if job.channel is Channel.email:
             if address is None:
-                return NO_ADDRESS if job.action_type == ENDPOINT_DISABLED else SWITCHED_OFF
+                return NO_ADDRESS if _asked_for(job) else SWITCHED_OFF
             if not _switched_on(job, settings):
                 return SWITCHED_OFF
         emails = self._senders.emails
@@ -111,6 +123,8 @@ class Dispatcher:
             notice = _notice(body, self._thresholds)
             return compose_mailbox_warning(notice, sender=sender, message_id=message_id)
         assert address is not None  # checked by the caller
+        if job.action_type == PING:
+            return compose_test_email(sender=sender, recipient=address, message_id=message_id)
         if job.action_type == ENDPOINT_DISABLED:
             return compose_endpoint_disabled_email(
                 url=body["notification_url"],
@@ -123,12 +137,15 @@ class Dispatcher:
         return compose_quota_email(notice, sender=sender, recipient=address, message_id=message_id)
 
 
-def _switched_on(job: Job, settings: Mapping[str, Any]) -> bool:
-    """Whether the switch of ``job``'s action over its channel is on now.
+def _asked_for(job: Job) -> bool:
+    """Whether ``job`` goes whatever the switches: a redelivery, a ping, the notice of a
+    disabled endpoint."""
+    return job.forced or job.action_type in (PING, ENDPOINT_DISABLED)
 
-    The notice of a disabled endpoint answers to no switch: it is always sent.
-    """
-    if job.action_type == ENDPOINT_DISABLED:
+
+def _switched_on(job: Job, settings: Mapping[str, Any]) -> bool:
+    """Whether ``job`` may go out as its action's switch now says (see ``_asked_for``)."""
+    if _asked_for(job):
         return True
     switch = switch_for(job.action_type, job.channel)
     return switch is not None and bool(settings.get(switch))

@@ -598,3 +598,125 @@ async def test_a_disabled_endpoint_skips_later_webhooks_and_one_email_says_how_t
         response = client.put(BASE, json={"notification_url": url}, headers=customer.headers)
         assert response.status_code == 200, response.text
         assert webhook_status(client, customer)["state"] == "healthy"
+
+
+def attempt_numbers(client: TestClient, account: Account, public_id: str) -> list[int]:
+    response = client.get(f"{LIST}/{public_id}", headers=account.headers)
+    assert response.status_code == 200, response.text
+    return [a["number"] for a in response.json()["resources"][0]["attempts"]]
+
+
+def redeliver(client: TestClient, account: Account, public_id: str) -> None:
+    response = client.post(f"{LIST}/{public_id}/redeliver", headers=account.headers)
+    assert response.status_code == 202, response.text
+
+
+async def test_a_redelivery_goes_to_the_url_saved_now_with_the_same_webhook_id_signed_afresh(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, make_user: MakeUser
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/ok")
+        enable(
+            client,
+            customer,
+            notification_url=f"https://127.0.0.1:{receiver.port}/ok",
+            domain_create_callback=True,
+        )
+        activate(client, platform, customer, "example.com")
+        assert await worker.run_once() == 1
+        [public_id] = ids(client, customer)
+        moved = use_receiver(client, customer, engine, receiver, "/accepted")
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        first, again = receiver.receiver.requests
+        assert (first.path, again.path) == ("/ok", "/accepted")
+        assert again.verified
+        assert again.headers["webhook-id"] == first.headers["webhook-id"]
+        assert again.body == first.body
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["destination"]) == ("delivered", moved)
+
+
+async def test_a_redelivery_is_sent_even_when_its_action_is_now_switched_off(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, make_user: MakeUser
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        url = use_receiver(client, customer, engine, receiver, "/ok")
+        enable(client, customer, notification_url=url, domain_create_callback=True)
+        activate(client, platform, customer, "example.com")
+        assert await worker.run_once() == 1
+        [public_id] = ids(client, customer)
+        enable(client, customer, notification_url=url, domain_create_callback=False)
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        assert [r.verified for r in receiver.receiver.requests] == [True, True]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["attempt_count"]) == ("delivered", 2)
+        # Only what was asked for goes: the next event of that action is not sent.
+        activate(client, platform, customer, "second.example")
+        await worker.run_once()
+        assert len(receiver.receiver.requests) == 2
+
+
+async def test_a_redelivered_webhook_ping_arrives_as_a_ping(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/ok")
+        response = client.post(TEST, json={"channel": "webhook"}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        first, again = receiver.receiver.requests
+        assert again.verified
+        assert again.headers["webhook-id"] == first.headers["webhook-id"]
+        assert Webhook(receiver.secret).verify(again.body, again.headers)["action_type"] == "ping"
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+
+
+async def test_a_redelivered_email_ping_arrives_as_the_test_message(
+    quick_settings: Settings, engine: Engine, smtp_server: SMTPServerHandle, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        enable(client, customer, notification_email="ops@example.com")
+        response = client.post(TEST, json={"channel": "email"}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        subjects = []
+        for envelope in smtp_server.mailroom.messages:
+            assert envelope.rcpt_tos == ["ops@example.com"]
+            assert isinstance(envelope.content, bytes)
+            subjects.append(message_from_bytes(envelope.content)["Subject"])
+        assert len(subjects) == 2
+        assert subjects[0] == subjects[1]
+        assert "Test message" in subjects[1]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["action_type"]) == ("delivered", "ping")
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+
+
+async def test_a_redelivered_ping_that_fails_is_not_retried_and_changes_nothing_else(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/fail")
+        response = client.post(TEST, json={"channel": "webhook"}, headers=customer.headers)
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["next_attempt_at"]) == ("failed", None)
+        # With MAILNOTIFY_DISABLE_AFTER=0s a webhook's spent schedule would disable it.
+        assert webhook_status(client, customer)["state"] == "healthy"
+        assert await worker.run_once() == 0

@@ -251,8 +251,6 @@ def redeliver(
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == row["id"])
-        .values(
-            status=DeliveryStatus.pending.value, due_ms=now_ms, delivered_ms=None, forced=True
-        )
+        .values(status=DeliveryStatus.pending.value, due_ms=now_ms, delivered_ms=None, forced=True)
     )
     return get_delivery(connection, user_id=user_id, public_id=public_id, with_attempts=False)

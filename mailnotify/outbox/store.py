@@ -57,6 +57,8 @@ _PHRASE_MAX = 200
 
 # Told of each recorded outcome once committed: the job, its new status, and when.
 OnRecorded = Callable[[Job, str, int], None]
+
+
 class EndpointHealth(Protocol):
     """Where a webhook endpoint's successes and final failures are kept (CONTRACT §7).
 

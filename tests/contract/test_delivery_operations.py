@@ -720,3 +720,20 @@ async def test_a_redelivered_ping_that_fails_is_not_retried_and_changes_nothing_
         # With MAILNOTIFY_DISABLE_AFTER=0s a webhook's spent schedule would disable it.
         assert webhook_status(client, customer)["state"] == "healthy"
         assert await worker.run_once() == 0
+
+
+def test_during_a_rotation_a_test_ping_carries_both_signatures_like_every_webhook(
+    local_client: TestClient, customer: Account, engine: Engine, receiver: HTTPSServer
+) -> None:
+    use_receiver(local_client, customer, engine, receiver, "/ok")
+    response = local_client.post(
+        ROTATE, json={"previous_expires_in": 3600}, headers=customer.headers
+    )
+    assert response.status_code == 200, response.text
+    new = response.json()["resources"][0]["secret"]
+    assert new != receiver.secret
+    assert local_client.post(TEST, headers=customer.headers).status_code == 200
+    [received] = receiver.receiver.requests
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    for secret in (receiver.secret, new):  # the previous one, and the new one
+        assert Webhook(secret).verify(received.body, received.headers)["action_type"] == "ping"

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Enum, Index, Table, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -187,6 +187,8 @@ class Delivery(SQLModel, table=True):
     # The URL or address used by the last attempt (null for a delivery not tried yet).
     destination: str | None = Field(default=None, max_length=2048)
     created_ms: int = Field(sa_column=_big())
+    # Asked for again by its consumer: sent whatever its switch or the endpoint's state.
+    forced: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class DeliveryAttempt(SQLModel, table=True):

@@ -184,3 +184,32 @@ def compose_test_email(
         message_id=message_id,
         now=now,
     )
+
+
+def compose_endpoint_disabled_email(
+    *,
+    url: str,
+    disabled_at: str,
+    sender: str,
+    recipient: str,
+    message_id: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The one notice that an account's webhook endpoint was disabled (CONTRACT §7)."""
+    return _message(
+        f"{SUBJECT_PREFIX} Webhook endpoint disabled: {url}",
+        [
+            f"Webhooks to {url} kept failing until their retries were spent, so the "
+            f"endpoint was disabled at {disabled_at}.",
+            "While it is disabled, webhooks for your account are not sent: each is "
+            "recorded as skipped in the delivery log, with the reason. Your action "
+            "switches stay as you set them.",
+            "To re-enable it, fix the receiver, then save notification_url again (PUT "
+            "/api/users/me/notifications, even with the same value), or send a test ping "
+            "(POST /api/users/me/notifications/test) that succeeds.",
+        ],
+        sender=sender,
+        recipient=recipient,
+        message_id=message_id,
+        now=now,
+    )

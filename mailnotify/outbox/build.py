@@ -22,6 +22,7 @@ from mailnotify.outbox.jobs import Job
 from mailnotify.outbox.store import EndpointHealth, OnRecorded, Store
 from mailnotify.outbox.worker import DeliveryWorker, listen_url
 from mailnotify.quota import Thresholds
+from mailnotify.subscriptions import health as endpoint_health
 
 
 def build_senders(settings: Settings, policy: AddressPolicy) -> Senders:
@@ -66,7 +67,11 @@ def build_worker(
     metrics: Metrics | None = None,
     health: EndpointHealth | None = None,
 ) -> DeliveryWorker:
-    """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one."""
+    """A worker on ``engine`` wired as ``settings`` say; ``policy`` if the caller has one.
+
+    Endpoint health is kept by ``mailnotify.subscriptions.health`` unless ``health`` is
+    given, so that every worker disables endpoints as CONTRACT §7 asks.
+    """
     if policy is None:
         policy = AddressPolicy.from_networks(settings.allow_networks)
     senders = build_senders(settings, policy)
@@ -76,7 +81,7 @@ def build_worker(
         rng=rng,
         delays=settings.retry_delays,
         disable_after_ms=settings.disable_after_ms,
-        health=health,
+        health=endpoint_health if health is None else health,
         lease_ms=settings.worker_lease_seconds * 1000 if lease_ms is None else lease_ms,
         on_recorded=None if metrics is None else observer(metrics),
     )

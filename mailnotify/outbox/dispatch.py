@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from mailnotify.delivery.email import QuotaNotice, compose_mailbox_warning, compose_quota_email
-from mailnotify.delivery.outcome import Outcome
+from mailnotify.delivery.email import (
+    QuotaNotice,
+    compose_endpoint_disabled_email,
+    compose_mailbox_warning,
+    compose_quota_email,
+    compose_test_email,
+)
+from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.smtp import EmailSender
 from mailnotify.delivery.webhooks import WebhookSender
 from mailnotify.models import Channel
 from mailnotify.outbox.jobs import Job, Skipped
 from mailnotify.quota import Level, Metric, Thresholds
+from mailnotify.subscriptions.actions import ENDPOINT_DISABLED, PING, switch_for
+from mailnotify.subscriptions.secrets import SigningSecrets
 
-# Which switch each webhook's action type answers to; read at send time.
-_WEBHOOK_SWITCH = {
-    "email_overquota": "email_overquota_callback",
-    "domain_create": "domain_create_callback",
-}
 SWITCHED_OFF = Skipped("switched off before sending")
 USER_DISABLED = Skipped("the user is disabled")
 NO_SMTP = Skipped("no SMTP server configured")
-ENDPOINT_DISABLED = Skipped("the endpoint is disabled")
+DISABLED = Skipped("the endpoint is disabled")
+NO_ADDRESS = Skipped("no notification_email saved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,57 +76,87 @@ class Dispatcher:
         return job.recipient
 
     async def dispatch(self, job: Job) -> Outcome | Skipped:
-        """Send ``job``, unless its recipient's settings say not to."""
+        """Send ``job``, unless its recipient's settings say not to.
+
+        A redelivery asked for by its consumer (``forced``) and a ping go whatever the
+        switches and the endpoint's state say; a ping is never retried.
+        """
         if job.user_disabled:
             return USER_DISABLED
-        settings = job.settings or {}
-        body = job.body.encode()
+        outcome = await self._send(job, job.settings or {})
+        retry = isinstance(outcome, Outcome) and outcome.kind is OutcomeKind.RETRY
+        if retry and job.action_type == PING:
+            assert isinstance(outcome, Outcome)
+            return replace(outcome, kind=OutcomeKind.FAILED)
+        return outcome
+
+    async def _send(self, job: Job, settings: Mapping[str, Any]) -> Outcome | Skipped:
         if job.channel is Channel.webhook:
-            switch = _WEBHOOK_SWITCH.get(job.action_type)
             url = settings.get("notification_url")
-            if not switch or not settings.get(switch) or url is None:
+            if url is None or not _switched_on(job, settings):
                 return SWITCHED_OFF
-            if settings.get("webhook_state") == "disabled":
-                return ENDPOINT_DISABLED
+            if settings.get("webhook_state") == "disabled" and not _asked_for(job):
+                return DISABLED
             return await self._senders.webhooks.send(
                 url,
-                secret=_valid_secrets(settings, job.claimed_ms),
+                secret=_secrets(settings).valid(job.claimed_ms),
                 event_id=job.event_id,
-                body=body,
+                body=job.body.encode(),
             )
         address: str | None = settings.get("notification_email")
-        if job.channel is Channel.email and (
-            not settings.get("email_overquota_email") or address is None
-        ):
-            return SWITCHED_OFF
+        if job.channel is Channel.email:
+            if address is None:
+                return NO_ADDRESS if _asked_for(job) else SWITCHED_OFF
+            if not _switched_on(job, settings):
+                return SWITCHED_OFF
         emails = self._senders.emails
         if emails is None:
             # Before composing, which costs more than the rest of the attempt.
             return NO_SMTP
-        notice = _notice(json.loads(body), self._thresholds)
+        return await emails.send(self._message(job, address))
+
+    def _message(self, job: Job, address: str | None) -> EmailMessage:
+        body = json.loads(job.body)
         message_id = f"delivery-{job.delivery_id}"
         sender = self._senders.sender_address
-        if job.channel is Channel.email:
-            assert address is not None  # checked above
-            message = compose_quota_email(
-                notice, sender=sender, recipient=address, message_id=message_id
+        if job.channel is not Channel.email:
+            notice = _notice(body, self._thresholds)
+            return compose_mailbox_warning(notice, sender=sender, message_id=message_id)
+        assert address is not None  # checked by the caller
+        if job.action_type == PING:
+            return compose_test_email(sender=sender, recipient=address, message_id=message_id)
+        if job.action_type == ENDPOINT_DISABLED:
+            return compose_endpoint_disabled_email(
+                url=body["notification_url"],
+                disabled_at=body["disabled_at"],
+                sender=sender,
+                recipient=address,
+                message_id=message_id,
             )
-        else:
-            message = compose_mailbox_warning(notice, sender=sender, message_id=message_id)
-        return await emails.send(message)
+        notice = _notice(body, self._thresholds)
+        return compose_quota_email(notice, sender=sender, recipient=address, message_id=message_id)
 
 
-def _valid_secrets(settings: Mapping[str, Any], now_ms: int) -> tuple[str, ...]:
-    """The secrets that sign a webhook now: the current one, then a rotated-out one
-    until it expires (CONTRACT §7)."""
-    current: str = settings["signing_secret"]
-    previous, expires = (
+def _asked_for(job: Job) -> bool:
+    """Whether ``job`` goes whatever the switches: a redelivery, a ping, the notice of a
+    disabled endpoint."""
+    return job.forced or job.action_type in (PING, ENDPOINT_DISABLED)
+
+
+def _switched_on(job: Job, settings: Mapping[str, Any]) -> bool:
+    """Whether ``job`` may go out as its action's switch now says (see ``_asked_for``)."""
+    if _asked_for(job):
+        return True
+    switch = switch_for(job.action_type, job.channel)
+    return switch is not None and bool(settings.get(switch))
+
+
+def _secrets(settings: Mapping[str, Any]) -> SigningSecrets:
+    return SigningSecrets(
+        settings["signing_secret"],
         settings.get("previous_signing_secret"),
         settings.get("previous_secret_expires_ms"),
     )
-    if previous and expires is not None and now_ms < expires:
-        return (current, previous)
-    return (current,)
 
 
 def _notice(body: Mapping[str, Any], thresholds: Thresholds) -> QuotaNotice:

@@ -33,6 +33,8 @@ class Job:
     claimed_ms: int = 0
     # The recipient account (None for a mailbox's own warning).
     user_id: int | None = None
+    # Redelivered on request: sent whatever its switch or the endpoint's state.
+    forced: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,7 +241,8 @@ def redeliver(
     """Queue a user's delivery to be sent again now, whatever its status; None if not theirs.
 
     The worker reads the destination saved at send time and signs afresh; the attempt
-    count goes on from where it stood.
+    count goes on from where it stood. Marked ``forced``: it was asked for, so it is sent
+    even if its switch is off or the endpoint disabled now.
     """
     deliveries = table_of(Delivery)
     row = _find(connection, user_id, public_id)
@@ -250,6 +251,6 @@ def redeliver(
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == row["id"])
-        .values(status=DeliveryStatus.pending.value, due_ms=now_ms, delivered_ms=None)
+        .values(status=DeliveryStatus.pending.value, due_ms=now_ms, delivered_ms=None, forced=True)
     )
     return get_delivery(connection, user_id=user_id, public_id=public_id, with_attempts=False)

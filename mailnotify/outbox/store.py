@@ -46,6 +46,7 @@ from mailnotify.models import (
     table_of,
 )
 from mailnotify.outbox.jobs import Job, Result, Skipped
+from mailnotify.subscriptions.actions import PING
 
 logger = logging.getLogger("mailnotify.worker")
 
@@ -56,6 +57,8 @@ _PHRASE_MAX = 200
 
 # Told of each recorded outcome once committed: the job, its new status, and when.
 OnRecorded = Callable[[Job, str, int], None]
+
+
 class EndpointHealth(Protocol):
     """Where a webhook endpoint's successes and final failures are kept (CONTRACT §7).
 
@@ -134,6 +137,7 @@ class Store:
                     deliveries.c.user_id,
                     deliveries.c.event_id,
                     deliveries.c.created_ms,
+                    deliveries.c.forced,
                     events.c.action_type,
                     events.c.body,
                     users.c.disabled,
@@ -171,6 +175,7 @@ class Store:
                 created_ms=row.created_ms,
                 claimed_ms=now,
                 user_id=row.user_id,
+                forced=bool(row.forced),
             )
             for row in rows
         ]
@@ -322,9 +327,11 @@ class Store:
         job = result.job
         if self._health is None or job.channel is not Channel.webhook or job.user_id is None:
             return
+        # A failed ping changes nothing else (CONTRACT §7); a successful one heals.
+        final_failure = status == DeliveryStatus.failed.value and job.action_type != PING
         if status == DeliveryStatus.delivered.value:
             self._health.succeeded(connection, user_id=job.user_id, now_ms=now)
-        elif status == DeliveryStatus.failed.value and self._health.failed_for_good(
+        elif final_failure and self._health.failed_for_good(
             connection,
             user_id=job.user_id,
             now_ms=now,

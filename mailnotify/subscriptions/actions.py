@@ -42,6 +42,10 @@ ACTIONS: tuple[Action, ...] = (
 PING = "ping"
 ACTION_TYPES: tuple[str, ...] = (*dict.fromkeys(a.action_type for a in ACTIONS), PING)
 
+# The email telling an account that its webhook endpoint was disabled: no switch governs
+# it, and it is not one of the event types a consumer filters on.
+ENDPOINT_DISABLED = "endpoint_disabled"
+
 # Each switch and the destination it needs (CONTRACT §2 rule 3).
 NEEDS: Mapping[str, str] = {action.switch: action.destination for action in ACTIONS}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select, update
 
 from mailnotify.models import NotificationSettings, table_of
+from mailnotify.subscriptions.disabled import queue_notice
 from mailnotify.subscriptions.record import EndpointState
 
 
@@ -48,7 +49,13 @@ def failed_for_good(
     """
     table = table_of(NotificationSettings)
     row = connection.execute(
-        select(table.c.webhook_state, table.c.failing_since_ms, table.c.last_success_ms)
+        select(
+            table.c.webhook_state,
+            table.c.failing_since_ms,
+            table.c.last_success_ms,
+            table.c.notification_url,
+            table.c.notification_email,
+        )
         .where(table.c.user_id == user_id)
         .with_for_update()
     ).first()
@@ -66,4 +73,6 @@ def failed_for_good(
             disabled_ms=now_ms if disable else None,
         )
     )
+    if disable and row.notification_email is not None and row.notification_url is not None:
+        queue_notice(connection, user_id=user_id, url=row.notification_url, now_ms=now_ms)
     return disable

@@ -53,6 +53,7 @@ class _Started:
     body: bytes
     destination: str
     secrets: SigningSecrets | None
+    now_ms: int
 
 
 def _recent_pings(connection: Connection, user_id: int, now_ms: int) -> list[int]:
@@ -114,16 +115,21 @@ def _start(connection: Connection, user_id: int, channel: Channel, now_ms: int) 
         )
         .returning(table_of(Delivery).c.id)
     ).scalar_one()
-    return _Started(delivery_id, public_id, event_id, body, destination, subscription.secrets)
+    return _Started(
+        delivery_id, public_id, event_id, body, destination, subscription.secrets, now_ms
+    )
 
 
 async def _attempt(started: _Started, channel: Channel, senders: Senders) -> Outcome:
     if channel is Channel.webhook:
-        secret = started.secrets.current if started.secrets is not None else None
-        if secret is None:
+        if started.secrets is None:
             return Outcome(OutcomeKind.FAILED, "no signing secret")
+        # Signed like every webhook: by both secrets during a rotation's overlap.
         return await senders.webhooks.send(
-            started.destination, secret=secret, event_id=started.event_id, body=started.body
+            started.destination,
+            secret=started.secrets.valid(started.now_ms),
+            event_id=started.event_id,
+            body=started.body,
         )
     if senders.emails is None:
         return Outcome(OutcomeKind.FAILED, NO_SMTP)

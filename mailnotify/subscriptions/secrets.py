@@ -1,10 +1,12 @@
-"""Signing secrets: made, rotated with an overlap, and the set that signs a webhook now."""
+"""Signing secrets: made, rotated with an overlap, and the set that signs a webhook now.
+
+Signing itself is ``mailnotify.delivery.signing.headers``, the one signer, which takes
+the set that ``SigningSecrets.valid`` gives.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -52,21 +54,6 @@ class SigningSecrets:
         if overlap_seconds == 0:
             return SigningSecrets(create())
         return SigningSecrets(create(), self.current, now_ms + overlap_seconds * 1000)
-
-
-def headers(valid: Sequence[str], msg_id: str, body: bytes, now: datetime) -> dict[str, str]:
-    """The Standard Webhooks headers, signed with every secret in ``valid`` (in order).
-
-    Verifiers accept a message when any one of the space-separated signatures matches, so
-    a receiver still holding the previous secret keeps working during the overlap.
-    """
-    if not valid:
-        raise ValueError("at least one secret is needed")
-    first = signing.headers(valid[0], msg_id, body, now)
-    timestamp = int(first["webhook-timestamp"])
-    more = [signing.sign(secret, msg_id, timestamp, body) for secret in valid[1:]]
-    first["webhook-signature"] = " ".join([first["webhook-signature"], *more])
-    return first
 
 
 _Stored = tuple[str | None, str | None, int | None]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -13,12 +16,14 @@ from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
 from mailnotify.app import create_app
+from mailnotify.clock import now_ms
 from mailnotify.config import Settings
 from mailnotify.models import Delivery, DeliveryAttempt, NotificationSettings, table_of
+from mailnotify.outbox.build import build_worker
 from mailnotify.subscriptions import ping
 from tests.conftest import Account, MakeUser
 from tests.contract.platform_helpers import enable, post_usage, put_domain, report
-from tests.receivers import HTTPSServer
+from tests.receivers import HTTPSServer, SMTPServerHandle
 
 BASE = "/api/users/me/notifications"
 LIST = f"{BASE}/deliveries"
@@ -493,3 +498,242 @@ def test_at_most_five_tests_per_user_per_minute_then_429_with_retry_after(
     other = make_user("customer")
     use_receiver(local_client, other, engine, receiver, "/ok")
     assert local_client.post(TEST, headers=other.headers).status_code == 200
+
+
+# --- the worker: auto-disable and redelivery -------------------------------------------------
+
+
+class ManualClock:
+    """The worker's clock, moved by hand past each retry instead of sleeping."""
+
+    def __init__(self) -> None:
+        # Ahead of whatever the API stamps due during the test's setup.
+        self.now = now_ms() + 60_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def delivery_states(engine: Engine) -> list[tuple[str, str, str, str | None]]:
+    """(action_type, channel, status, last_error) of every delivery, oldest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT e.action_type, d.channel, d.status, d.last_error FROM deliveries d"
+                " JOIN events e ON e.id = d.event_id ORDER BY d.id"
+            )
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+@pytest.fixture
+def quick_settings(
+    settings: Settings, receiver: HTTPSServer, smtp_server: SMTPServerHandle
+) -> Settings:
+    """Loopback receiver and SMTP server, two 1 s retries, disabled at the first spent one."""
+    return settings.model_copy(
+        update={
+            "webhook_allow_cidrs": "127.0.0.0/8",
+            "webhook_ca_bundle": receiver.ca_bundle,
+            "smtp_url": f"smtp://127.0.0.1:{smtp_server.port}",
+            "retry_schedule": "1s,1s",
+            "disable_after": "0s",
+        }
+    )
+
+
+async def test_a_disabled_endpoint_skips_later_webhooks_and_one_email_says_how_to_re_enable(
+    quick_settings: Settings,
+    engine: Engine,
+    receiver: HTTPSServer,
+    smtp_server: SMTPServerHandle,
+    make_user: MakeUser,
+) -> None:
+    clock = ManualClock()
+    customer, platform = make_user("customer"), make_user("platform")
+    # The worker as the app and `mailnotify worker` build it: no health passed in.
+    worker = build_worker(quick_settings, engine, clock=clock)
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        url = use_receiver(client, customer, engine, receiver, "/fail")
+        enable(
+            client,
+            customer,
+            notification_url=url,
+            notification_email="ops@example.com",
+            domain_create_callback=True,
+        )
+        set_state(engine, customer, signing_secret=receiver.secret)
+        activate(client, platform, customer, "example.com")
+        for _ in range(3):  # the first attempt and the schedule's two retries
+            assert await worker.run_once() == 1
+            with engine.connect() as connection:
+                due = connection.execute(text("SELECT max(due_ms) FROM deliveries")).scalar_one()
+            clock.now = max(clock.now, int(due))
+        status = webhook_status(client, customer)
+        assert status["state"] == "disabled"
+        assert status["disabled_at"] is not None
+
+        activate(client, platform, customer, "second.example")
+        assert await worker.run_once() == 2  # the notice and the later webhook
+        assert await worker.run_once() == 0  # nothing sent twice
+        assert len(receiver.receiver.requests) == 3
+        states = delivery_states(engine)
+        assert states[1:] == [
+            ("endpoint_disabled", "email", "delivered", None),
+            ("domain_create", "webhook", "skipped", "the endpoint is disabled"),
+        ]
+        [envelope] = smtp_server.mailroom.messages
+        assert envelope.rcpt_tos == ["ops@example.com"]
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        assert isinstance(message, EmailMessage)
+        assert "disabled" in message["Subject"]
+        text_part = message.get_body(("plain",))
+        assert text_part is not None
+        body = text_part.get_content()
+        assert url in body
+        assert "notification_url" in body
+        assert "test ping" in body
+
+        response = client.put(BASE, json={"notification_url": url}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        assert webhook_status(client, customer)["state"] == "healthy"
+
+
+def attempt_numbers(client: TestClient, account: Account, public_id: str) -> list[int]:
+    response = client.get(f"{LIST}/{public_id}", headers=account.headers)
+    assert response.status_code == 200, response.text
+    return [a["number"] for a in response.json()["resources"][0]["attempts"]]
+
+
+def redeliver(client: TestClient, account: Account, public_id: str) -> None:
+    response = client.post(f"{LIST}/{public_id}/redeliver", headers=account.headers)
+    assert response.status_code == 202, response.text
+
+
+async def test_a_redelivery_goes_to_the_url_saved_now_with_the_same_webhook_id_signed_afresh(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, make_user: MakeUser
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/ok")
+        enable(
+            client,
+            customer,
+            notification_url=f"https://127.0.0.1:{receiver.port}/ok",
+            domain_create_callback=True,
+        )
+        activate(client, platform, customer, "example.com")
+        assert await worker.run_once() == 1
+        [public_id] = ids(client, customer)
+        moved = use_receiver(client, customer, engine, receiver, "/accepted")
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        first, again = receiver.receiver.requests
+        assert (first.path, again.path) == ("/ok", "/accepted")
+        assert again.verified
+        assert again.headers["webhook-id"] == first.headers["webhook-id"]
+        assert again.body == first.body
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["destination"]) == ("delivered", moved)
+
+
+async def test_a_redelivery_is_sent_even_when_its_action_is_now_switched_off(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, make_user: MakeUser
+) -> None:
+    customer, platform = make_user("customer"), make_user("platform")
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        url = use_receiver(client, customer, engine, receiver, "/ok")
+        enable(client, customer, notification_url=url, domain_create_callback=True)
+        activate(client, platform, customer, "example.com")
+        assert await worker.run_once() == 1
+        [public_id] = ids(client, customer)
+        enable(client, customer, notification_url=url, domain_create_callback=False)
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        assert [r.verified for r in receiver.receiver.requests] == [True, True]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["attempt_count"]) == ("delivered", 2)
+        # Only what was asked for goes: the next event of that action is not sent.
+        activate(client, platform, customer, "second.example")
+        await worker.run_once()
+        assert len(receiver.receiver.requests) == 2
+
+
+async def test_a_redelivered_webhook_ping_arrives_as_a_ping(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/ok")
+        response = client.post(TEST, json={"channel": "webhook"}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        first, again = receiver.receiver.requests
+        assert again.verified
+        assert again.headers["webhook-id"] == first.headers["webhook-id"]
+        assert Webhook(receiver.secret).verify(again.body, again.headers)["action_type"] == "ping"
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+
+
+async def test_a_redelivered_email_ping_arrives_as_the_test_message(
+    quick_settings: Settings, engine: Engine, smtp_server: SMTPServerHandle, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        enable(client, customer, notification_email="ops@example.com")
+        response = client.post(TEST, json={"channel": "email"}, headers=customer.headers)
+        assert response.status_code == 200, response.text
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        subjects = []
+        for envelope in smtp_server.mailroom.messages:
+            assert envelope.rcpt_tos == ["ops@example.com"]
+            assert isinstance(envelope.content, bytes)
+            subjects.append(message_from_bytes(envelope.content)["Subject"])
+        assert len(subjects) == 2
+        assert subjects[0] == subjects[1]
+        assert "Test message" in subjects[1]
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["action_type"]) == ("delivered", "ping")
+        assert attempt_numbers(client, customer, public_id) == [1, 2]
+
+
+async def test_a_redelivered_ping_that_fails_is_not_retried_and_changes_nothing_else(
+    quick_settings: Settings, engine: Engine, receiver: HTTPSServer, customer: Account
+) -> None:
+    worker = build_worker(quick_settings, engine, clock=ManualClock())
+    with TestClient(create_app(quick_settings, engine=engine)) as client:
+        use_receiver(client, customer, engine, receiver, "/fail")
+        response = client.post(TEST, json={"channel": "webhook"}, headers=customer.headers)
+        public_id = response.json()["resources"][0]["id"]
+        redeliver(client, customer, public_id)
+        assert await worker.run_once() == 1
+        [found] = listed(client, customer)["resources"]
+        assert (found["status"], found["next_attempt_at"]) == ("failed", None)
+        # With MAILNOTIFY_DISABLE_AFTER=0s a webhook's spent schedule would disable it.
+        assert webhook_status(client, customer)["state"] == "healthy"
+        assert await worker.run_once() == 0
+
+
+def test_during_a_rotation_a_test_ping_carries_both_signatures_like_every_webhook(
+    local_client: TestClient, customer: Account, engine: Engine, receiver: HTTPSServer
+) -> None:
+    use_receiver(local_client, customer, engine, receiver, "/ok")
+    response = local_client.post(
+        ROTATE, json={"previous_expires_in": 3600}, headers=customer.headers
+    )
+    assert response.status_code == 200, response.text
+    new = response.json()["resources"][0]["secret"]
+    assert new != receiver.secret
+    assert local_client.post(TEST, headers=customer.headers).status_code == 200
+    [received] = receiver.receiver.requests
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    for secret in (receiver.secret, new):  # the previous one, and the new one
+        assert Webhook(secret).verify(received.body, received.headers)["action_type"] == "ping"

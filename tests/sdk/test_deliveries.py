@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, text
 from standardwebhooks import Webhook
 from starlette.types import ASGIApp
 
+from mailnotify.delivery import signing
 from mailnotify.models import Delivery, Event, new_delivery_id, table_of
 from mailnotify.subscriptions import secrets
 from mailnotify.subscriptions.secrets import SigningSecrets
@@ -97,7 +98,7 @@ def test_verify_webhook_takes_the_old_or_new_secret_during_a_rotation() -> None:
     old = SigningSecrets(secrets.create())
     new = old.rotated(now_ms=int(time.time() * 1000), overlap_seconds=60)
     body = b'{"id": "evt_1", "created_at": "2026-11-24T10:00:00Z", "action_type": "ping"}'
-    headers: dict[str, Any] = secrets.headers(
+    headers: dict[str, Any] = signing.headers(
         new.valid(int(time.time() * 1000)), "evt_1", body, datetime.now(UTC)
     )
     for secret in (old.current, new.current, [secrets.create(), old.current]):

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, delete, update
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from mailnotify.db import changing, looking_up
+from mailnotify.delivery import signing
 from mailnotify.models import NotificationSettings, table_of
 from mailnotify.subscriptions import secrets
 from mailnotify.subscriptions.secrets import SigningSecrets
@@ -52,7 +53,7 @@ def test_a_webhook_signed_during_the_overlap_verifies_with_either_secret() -> No
     new = old.rotated(now_ms=NOW_MS, overlap_seconds=86_400)
     body = b'{"id":"evt_1","action_type":"ping"}'
     now = datetime.now(UTC)
-    headers = secrets.headers(new.valid(NOW_MS), "evt_1", body, now)
+    headers = signing.headers(new.valid(NOW_MS), "evt_1", body, now)
     signatures = headers["webhook-signature"].split(" ")
     assert len(signatures) == 2
     for secret in (old.current, new.current):
@@ -65,14 +66,14 @@ def test_the_new_secret_signs_first() -> None:
     old = SigningSecrets(secrets.create())
     new = old.rotated(now_ms=NOW_MS, overlap_seconds=60)
     body = b"{}"
-    both = secrets.headers(new.valid(NOW_MS), "evt_1", body, NOW)
-    alone = secrets.headers((new.current,), "evt_1", body, NOW)
+    both = signing.headers(new.valid(NOW_MS), "evt_1", body, NOW)
+    alone = signing.headers((new.current,), "evt_1", body, NOW)
     assert both["webhook-signature"].startswith(alone["webhook-signature"] + " v1,")
 
 
 def test_headers_need_a_secret() -> None:
-    with pytest.raises(ValueError, match="at least one"):
-        secrets.headers((), "evt_1", b"{}", NOW)
+    with pytest.raises(signing.InvalidSecret, match="no signing secret"):
+        signing.headers((), "evt_1", b"{}", NOW)
 
 
 def test_rotate_stores_both_secrets_and_the_expiry(engine: Engine) -> None:

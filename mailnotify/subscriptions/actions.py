@@ -38,13 +38,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("email_overquota_email", "email_overquota", Channel.email),
 )
 
-# Event types a consumer's deliveries may carry: the actions' and the test ping.
+# The test ping, and the email telling an account that its webhook endpoint was disabled:
+# no switch governs either.
 PING = "ping"
-ACTION_TYPES: tuple[str, ...] = (*dict.fromkeys(a.action_type for a in ACTIONS), PING)
-
-# The email telling an account that its webhook endpoint was disabled: no switch governs
-# it, and it is not one of the event types a consumer filters on.
 ENDPOINT_DISABLED = "endpoint_disabled"
+# Event types a consumer's deliveries may carry.
+ACTION_TYPES: tuple[str, ...] = (
+    *dict.fromkeys(a.action_type for a in ACTIONS),
+    PING,
+    ENDPOINT_DISABLED,
+)
 
 # Each switch and the destination it needs (CONTRACT §2 rule 3).
 NEEDS: Mapping[str, str] = {action.switch: action.destination for action in ACTIONS}

@@ -29,4 +29,9 @@ def test_switch_for_names_the_switch_of_an_event_type_and_channel() -> None:
 def test_channels_and_action_types() -> None:
     assert actions.channels_for("email_overquota") == (Channel.webhook, Channel.email)
     assert actions.channels_for("domain_create") == (Channel.webhook,)
-    assert actions.ACTION_TYPES == ("email_overquota", "domain_create", "ping")
+    assert actions.ACTION_TYPES == (
+        "email_overquota",
+        "domain_create",
+        "ping",
+        "endpoint_disabled",
+    )

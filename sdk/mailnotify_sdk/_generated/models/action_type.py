@@ -1,10 +1,11 @@
 from typing import Literal
 
-ActionType = Literal["domain_create", "email_overquota", "ping"]
+ActionType = Literal["domain_create", "email_overquota", "endpoint_disabled", "ping"]
 
 ACTION_TYPE_VALUES: set[ActionType] = {
     "domain_create",
     "email_overquota",
+    "endpoint_disabled",
     "ping",
 }
 

@@ -162,7 +162,10 @@ def sync_detailed(
             by the SMTP server (email); `failed`: every attempt of the schedule failed;
             `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
             SMTP server is configured).
-        action_type (ActionType | Unset):
+        action_type (ActionType | Unset): `email_overquota` and `domain_create` (the webhooks and
+            emails the switches send),
+            `ping` (test notifications), `endpoint_disabled` (the email that says a webhook
+            endpoint was disabled, CONTRACT §7).
         channel (DeliveryChannel | Unset):
         event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
@@ -223,7 +226,10 @@ def sync(
             by the SMTP server (email); `failed`: every attempt of the schedule failed;
             `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
             SMTP server is configured).
-        action_type (ActionType | Unset):
+        action_type (ActionType | Unset): `email_overquota` and `domain_create` (the webhooks and
+            emails the switches send),
+            `ping` (test notifications), `endpoint_disabled` (the email that says a webhook
+            endpoint was disabled, CONTRACT §7).
         channel (DeliveryChannel | Unset):
         event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
@@ -279,7 +285,10 @@ async def asyncio_detailed(
             by the SMTP server (email); `failed`: every attempt of the schedule failed;
             `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
             SMTP server is configured).
-        action_type (ActionType | Unset):
+        action_type (ActionType | Unset): `email_overquota` and `domain_create` (the webhooks and
+            emails the switches send),
+            `ping` (test notifications), `endpoint_disabled` (the email that says a webhook
+            endpoint was disabled, CONTRACT §7).
         channel (DeliveryChannel | Unset):
         event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.
@@ -338,7 +347,10 @@ async def asyncio(
             by the SMTP server (email); `failed`: every attempt of the schedule failed;
             `skipped`: not sent (the action was switched off, the endpoint is disabled, or no
             SMTP server is configured).
-        action_type (ActionType | Unset):
+        action_type (ActionType | Unset): `email_overquota` and `domain_create` (the webhooks and
+            emails the switches send),
+            `ping` (test notifications), `endpoint_disabled` (the email that says a webhook
+            endpoint was disabled, CONTRACT §7).
         channel (DeliveryChannel | Unset):
         event_id (str | Unset):  Example: evt_66102c6004800Xq3mR8vK2pLw7NcT5hYb_A.
         since (datetime.datetime | Unset):  Example: 2026-11-24T00:00:00Z.

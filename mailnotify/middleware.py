@@ -13,8 +13,9 @@ import orjson
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailnotify.db import Database, database_unavailable
+from mailnotify.db import Database
 from mailnotify.errors import not_found
+from mailnotify.outage import database_unavailable
 
 access_logger = logging.getLogger("mailnotify.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

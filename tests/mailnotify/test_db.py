@@ -19,7 +19,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, exc, text
 
-from mailnotify.db import Database, DatabaseUnavailable, make_engine
+from mailnotify.db import Database, make_engine
+from mailnotify.outage import DatabaseUnavailable
 from tests.conformance.live_server import BIN, free_port
 from tests.pg import postgres_server
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import looking_up, make_engine, writing
 from mailnotify.models import Role, new_delivery_id
 from mailnotify.outbox import log
@@ -28,8 +28,8 @@ def _fill(path: Path, rows: int) -> int:
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     with writing(engine) as session:
-        code = crud.create_user(session=session, role=Role.customer).code
-        user = crud.user_by_code(session=session, code=code).id
+        code = accounts.create_user(session=session, role=Role.customer).code
+        user = accounts.user_by_code(session=session, code=code).id
     assert user is not None
     raw = engine.raw_connection()
     try:

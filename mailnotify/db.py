@@ -89,6 +89,11 @@ def writing(engine: Engine) -> Iterator[Session]:
         session.commit()
 
 
+def connection_of(db: Session | Connection) -> Connection:
+    """The connection under ``db``, for Core statements given a session or a connection."""
+    return db.connection() if isinstance(db, Session) else db
+
+
 @contextmanager
 def looking_up(engine: Engine) -> Iterator[Connection]:
     """A bare connection for Core reads: no ORM session to build and tear down."""

@@ -14,7 +14,7 @@ from connexion import AsyncApp
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.app import create_app
 from mailnotify.config import Settings, load_settings
 from mailnotify.db import make_engine, writing
@@ -130,9 +130,9 @@ def make_user(engine: Engine) -> MakeUser:
         role: str = "customer", *, disabled: bool = False, customer: str | None = None
     ) -> Account:
         with writing(engine) as session:
-            created = crud.create_user(session=session, role=Role(role), customer_code=customer)
+            created = accounts.create_user(session=session, role=Role(role), customer_code=customer)
             if disabled:
-                crud.set_disabled(session=session, code=created.code, disabled=True)
+                accounts.set_disabled(session=session, code=created.code, disabled=True)
         return Account(created.code, created.token)
 
     return make

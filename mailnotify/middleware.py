@@ -60,6 +60,21 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class StatusNote:
+    """A ``send`` that notes the status the answer started with (500 if none started)."""
+
+    __slots__ = ("_send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 class AccessLogMiddleware:
     """One JSON log line per request, with its id, status and duration."""
 
@@ -71,16 +86,9 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noted = StatusNote(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, noted)
         finally:
             access_logger.info(
                 "request",
@@ -88,7 +96,7 @@ class AccessLogMiddleware:
                     "request_id": request_id_of(scope),
                     "method": scope["method"],
                     "path": scope["path"],
-                    "status": status,
+                    "status": noted.status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 },
             )

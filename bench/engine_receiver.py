@@ -9,16 +9,14 @@ counted; one in ``VERIFY_EVERY`` has its Standard Webhooks signature checked. PO
 
 from __future__ import annotations
 
-import argparse
-import socket
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import orjson
-import uvicorn
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bench import receiver_process
 
 VERIFY_EVERY = 100
 
@@ -101,26 +99,8 @@ def app(counter: Counter) -> ASGIApp:
 
 def main() -> None:
     """Serve until killed."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pem", type=Path, required=True)
-    parser.add_argument("--secret", required=True)
-    parser.add_argument("--port-file", type=Path, required=True)
-    args = parser.parse_args()
-    config = uvicorn.Config(
-        app(Counter(args.secret)),
-        ssl_certfile=str(args.pem),
-        lifespan="off",
-        ws="none",
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=30,
-    )
-    # Bound here, so that the port is known before uvicorn starts serving on it.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    args.port_file.write_text(str(sock.getsockname()[1]))
-    uvicorn.Server(config).run(sockets=[sock])
+    args = receiver_process.arguments().parse_args()
+    receiver_process.serve(app(Counter(args.secret)), pem=args.pem, port_file=args.port_file)
 
 
 if __name__ == "__main__":

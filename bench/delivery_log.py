@@ -46,7 +46,7 @@ from bench.engine_procs import (
 )
 from bench.proc import busy_cores, cpu_seconds, median, percentile, pinned
 from bench.worker_variant import _no_attempt
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.signing import generate_secret
@@ -103,10 +103,10 @@ def build_log(path: Path, deliveries: int) -> DeliveryLog:
     try:
         migrate.upgrade(engine)
         with writing(engine) as session:
-            user = crud.create_user(session=session, role=Role.customer, name="Bench log")
-            other = crud.create_user(session=session, role=Role.customer, name="Other")
+            user = accounts.create_user(session=session, role=Role.customer, name="Bench log")
+            other = accounts.create_user(session=session, role=Role.customer, name="Other")
             ids = {
-                code: crud.user_by_code(session=session, code=code).id
+                code: accounts.user_by_code(session=session, code=code).id
                 for code in (user.code, other.code)
             }
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Connection, text
 
-from mailnotify import crud, intake, migrate
+from mailnotify import accounts, intake, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.models import DomainStatus, Role
 
@@ -78,14 +78,16 @@ def prepare_world(
     try:
         migrate.upgrade(engine)
         with writing(engine) as session:
-            platform = crud.create_user(session=session, role=Role.platform)
+            platform = accounts.create_user(session=session, role=Role.platform)
             customer_codes = [
-                crud.create_user(session=session, role=Role.customer).code for _ in range(customers)
+                accounts.create_user(session=session, role=Role.customer).code
+                for _ in range(customers)
             ]
             manager_codes = [
-                crud.create_user(session=session, role=Role.manager).code for _ in range(managers)
+                accounts.create_user(session=session, role=Role.manager).code
+                for _ in range(managers)
             ]
-            latency_code = crud.create_user(session=session, role=Role.customer).code
+            latency_code = accounts.create_user(session=session, role=Role.customer).code
         with writing(engine) as session:
             connection = session.connection()
             connection.execute(

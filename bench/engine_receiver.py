@@ -11,17 +11,15 @@ loopback address, so that such a receiver is a webhook host of its own.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import socket
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import orjson
-import uvicorn
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bench import receiver_process
 
 VERIFY_EVERY = 100
 
@@ -109,29 +107,15 @@ def app(counter: Counter) -> ASGIApp:
 
 def main() -> None:
     """Serve until killed."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pem", type=Path, required=True)
-    parser.add_argument("--secret", required=True)
-    parser.add_argument("--port-file", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args()
-    config = uvicorn.Config(
+    args = receiver_process.arguments().parse_args()
+    receiver_process.serve(
         app(Counter(args.secret)),
-        ssl_certfile=str(args.pem),
-        lifespan="off",
-        ws="none",
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=30,
+        pem=args.pem,
+        port_file=args.port_file,
+        host=args.host,
         # Hung requests would otherwise hold the shutdown until the caller kills it.
         timeout_graceful_shutdown=1,
     )
-    # Bound here, so that the port is known before uvicorn starts serving on it.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, 0))
-    args.port_file.write_text(str(sock.getsockname()[1]))
-    uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 A SQLModel ``Session`` dependency shared by the auth dependency and the endpoint, ``def``
 endpoints (FastAPI runs them in its thread pool), pydantic models for the body and the
-response, an explicit ``session.commit()``. The statements are ours (``mailnotify.crud``,
-which follows the template's crud style), so the comparison is framework against
-framework. The template's ``session.refresh()`` after the commit is left out on purpose:
-it would add a SELECT that our server does not run.
+response, an explicit ``session.commit()``. The statements are ours
+(``mailnotify.accounts`` and ``mailnotify.subscriptions.settings``, in the template's crud
+style), so the comparison is framework against framework. The template's
+``session.refresh()`` after the commit is left out on purpose: it would add a SELECT that
+our server does not run.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bench.work import PATH
-from mailnotify import crud
+from mailnotify import accounts
+from mailnotify.accounts import Principal
 from mailnotify.addresses import AddressPolicy
-from mailnotify.crud import Principal
 from mailnotify.db import make_engine
 from mailnotify.destinations import EMAIL_MAX, URL_MAX, check_email, check_webhook_url
 from mailnotify.errors import MESSAGES, ApiError
 from mailnotify.models import SETTINGS_ROLES
+from mailnotify.subscriptions import settings as stored
 
 # mailnotify.db's BEGIN hook: a writer takes SQLite's write lock before its first read.
 _WRITE = {"mailnotify_begin": "IMMEDIATE"}
@@ -98,7 +100,7 @@ TokenDep = Annotated[str | None, Depends(APIKeyHeader(name="X-Api-Token", auto_e
 
 def get_current_user(session: SessionDep, token: TokenDep) -> Principal:
     """The caller behind the token, if it may use the settings."""
-    principal = crud.find_principal(session=session, token=token or "")
+    principal = accounts.find_principal(session=session, token=token or "")
     if principal is None:
         raise HTTPException(status_code=401)
     if principal.disabled or principal.role not in SETTINGS_ROLES:
@@ -113,7 +115,7 @@ router = APIRouter()
 @router.get(PATH)
 def read_settings(session: SessionDep, current_user: CurrentUser) -> SettingsResponse:
     """GET the caller's settings."""
-    values = crud.get_settings(session=session, user_id=current_user.user_id)
+    values = stored.get_settings(session=session, user_id=current_user.user_id)
     return SettingsResponse(resources=[SettingsPublic.model_validate(values)])
 
 
@@ -123,7 +125,7 @@ def update_settings(
 ) -> SettingsResponse:
     """PUT a partial update of the caller's settings."""
     changes = settings_in.model_dump(exclude_unset=True)
-    values = crud.update_settings(session=session, user_id=current_user.user_id, changes=changes)
+    values = stored.update_settings(session=session, user_id=current_user.user_id, changes=changes)
     session.commit()
     return SettingsResponse(resources=[SettingsPublic.model_validate(values)])
 

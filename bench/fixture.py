@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
 
@@ -18,7 +18,7 @@ def prepare_database(directory: Path, customers: int) -> tuple[str, list[str]]:
         tokens = []
         for number in range(customers):
             with writing(engine) as session:
-                created = crud.create_user(
+                created = accounts.create_user(
                     session=session, role=Role.customer, name=f"Bench customer {number}"
                 )
             tokens.append(created.token)

@@ -51,7 +51,7 @@ from bench.engine_procs import (
     wait_for,
 )
 from bench.proc import busy_cores, cpu_seconds, median, memory_kb, percentile, pinned
-from mailnotify import crud, intake
+from mailnotify import accounts, intake
 from mailnotify.db import make_engine, writing
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.json_body import MAX_BODY, MAX_VALUES
@@ -223,7 +223,7 @@ def _platform_db(path: Path) -> tuple[str, str]:
     try:
         migrate.upgrade(engine)
         with writing(engine) as session:
-            token = crud.create_user(session=session, role=Role.platform).token
+            token = accounts.create_user(session=session, role=Role.platform).token
     finally:
         engine.dispose()
     return url, token
@@ -343,7 +343,7 @@ def _tenant_a(db: Path, url: str) -> None:
     engine = make_engine(f"sqlite:///{db}")
     try:
         with writing(engine) as session:
-            code = crud.create_user(session=session, role=Role.customer, name="Tenant A").code
+            code = accounts.create_user(session=session, role=Role.customer, name="Tenant A").code
         # A session of its own: the new user's settings row is flushed only at commit.
         with writing(engine) as session:
             session.connection().execute(

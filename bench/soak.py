@@ -43,7 +43,7 @@ from bench.engine_procs import (
 from bench.soak_load import Chaos, Load, World, domain_name
 from bench.soak_procs import Postgres, create_database, smtp_sink
 from bench.soak_proof import Evidence, Verdict, judge, markdown
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.delivery.signing import generate_secret
 from mailnotify.models import Role
@@ -203,9 +203,9 @@ def _world(engine: Engine, servers: list[str], hook_url: str, secret: str) -> Wo
     customers = []
     with writing(engine) as session:
         for _ in range(CUSTOMERS):
-            created = crud.create_user(session=session, role=Role.customer)
+            created = accounts.create_user(session=session, role=Role.customer)
             customers.append((created.code, created.token))
-        platform_user = crud.create_user(session=session, role=Role.platform)
+        platform_user = accounts.create_user(session=session, role=Role.platform)
     with httpx.Client(timeout=30) as client:
         for n, (code, token) in enumerate(customers):
             response = client.put(

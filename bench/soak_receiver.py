@@ -10,17 +10,16 @@ chaos loop's switches.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import socket
 import time
 from pathlib import Path
 from typing import IO
 
 import orjson
-import uvicorn
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bench import receiver_process
 
 MODES = ("ok", "fail", "hang")
 HANG_SECONDS = 12.0
@@ -91,29 +90,16 @@ def app(secret: str, log: IO[bytes]) -> ASGIApp:
 
 def main() -> None:
     """Serve until stopped."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pem", type=Path, required=True)
-    parser.add_argument("--secret", required=True)
-    parser.add_argument("--port-file", type=Path, required=True)
+    parser = receiver_process.arguments()
     parser.add_argument("--log", type=Path, required=True)
     args = parser.parse_args()
     with args.log.open("ab") as log:
-        config = uvicorn.Config(
+        receiver_process.serve(
             app(args.secret, log),
-            ssl_certfile=str(args.pem),
-            lifespan="off",
-            ws="none",
-            log_level="warning",
-            access_log=False,
-            timeout_keep_alive=30,
+            pem=args.pem,
+            port_file=args.port_file,
             timeout_graceful_shutdown=1,
         )
-        # Bound here, so that the port is known before uvicorn starts serving on it.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        args.port_file.write_text(str(sock.getsockname()[1]))
-        uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The limit: a bare Starlette app doing our server's work with nothing around it.
 
-Same statements through the same ``mailnotify.crud`` functions, the same compiled
+Same statements through the same ``mailnotify.accounts`` and
+``mailnotify.subscriptions.settings`` functions, the same compiled
 jsonschema validation of the PUT body, the same JSON shapes; one session per request,
 endpoints on the event loop like ours.
 """
@@ -17,12 +18,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bench.work import PATH, update_schema
-from mailnotify import crud
+from mailnotify import accounts
+from mailnotify.accounts import Principal
 from mailnotify.addresses import AddressPolicy
-from mailnotify.crud import Principal
 from mailnotify.db import make_engine, reading, writing
 from mailnotify.errors import ApiError, FieldError, validation_failed
 from mailnotify.models import SETTINGS_ROLES
+from mailnotify.subscriptions.settings import get_settings, update_settings
 from mailnotify.validation import compile_schema, format_checker
 
 
@@ -31,7 +33,9 @@ def _error(error: ApiError) -> JSONResponse:
 
 
 def _caller(session: Session, request: Request) -> Principal:
-    principal = crud.find_principal(session=session, token=request.headers.get("x-api-token", ""))
+    principal = accounts.find_principal(
+        session=session, token=request.headers.get("x-api-token", "")
+    )
     if principal is None:
         raise ApiError(401)
     if principal.disabled or principal.role not in SETTINGS_ROLES:
@@ -48,7 +52,7 @@ def create_app(database_url: str, *, engine: Engine | None = None) -> Starlette:
         try:
             with reading(engine) as session:
                 principal = _caller(session, request)
-                values = crud.get_settings(session=session, user_id=principal.user_id)
+                values = get_settings(session=session, user_id=principal.user_id)
         except ApiError as error:
             return _error(error)
         return JSONResponse({"resources": [values.as_dict()]})
@@ -66,9 +70,7 @@ def create_app(database_url: str, *, engine: Engine | None = None) -> Starlette:
                 raise validation_failed(errors)
             with writing(engine) as session:
                 principal = _caller(session, request)
-                values = crud.update_settings(
-                    session=session, user_id=principal.user_id, changes=body
-                )
+                values = update_settings(session=session, user_id=principal.user_id, changes=body)
         except ApiError as error:
             return _error(error)
         return JSONResponse({"resources": [values.as_dict()]})

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
-from mailnotify import crud
 from mailnotify.auth import caller
 from mailnotify.clock import now_ms
 from mailnotify.errors import FieldError
 from mailnotify.runtime import Runtime
 from mailnotify.subscriptions import health, record, secrets
+from mailnotify.subscriptions.settings import update_settings
 
 # Read-only in the resource: a body read by GET may be PUT back, and this part is ignored.
 _READ_ONLY = ("webhook_status",)
@@ -40,7 +40,7 @@ async def update_notification_settings(
     changes = {k: v for k, v in body.items() if k not in _READ_ONLY}
 
     def update(connection: Connection) -> dict[str, object]:
-        crud.update_settings(
+        update_settings(
             session=connection, user_id=principal.user_id, changes=changes, invalid=invalid
         )
         if "notification_url" in changes:

@@ -199,7 +199,7 @@ def app_from_environment() -> AsyncApp:
     uvicorn calls it in each server process (``factory=True``; see mailnotify.server).
     """
     app = create_app(load_settings())
-    # The app's objects (spec, validators, models: about 130 000) live as long as the
+    # The app's many objects (spec, validators, models) live as long as the
     # process. Left to the collector, every full pass walks them all: a stall that shows
     # at p99. Frozen, a full pass walks only what requests left behind.
     gc.collect()

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import ApiKeySecurityHandler
 
-from mailnotify import crud
-from mailnotify.crud import Principal
+from mailnotify import accounts
+from mailnotify.accounts import Principal
 from mailnotify.errors import forbidden
 from mailnotify.models import Role
 
@@ -49,7 +49,7 @@ async def authenticate(
     """The spec's ``x-apikeyInfoFunc``: None for an unknown token (401), 403 for a caller
     whose role may not use the operation or who is disabled, else the token info."""
     principal = await runtime.database.read(
-        lambda connection: crud.find_principal(session=connection, token=api_key)
+        lambda connection: accounts.find_principal(session=connection, token=api_key)
     )
     if principal is None:
         return None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from mailnotify import crud, logs, migrate
+from mailnotify import accounts, logs, migrate
 from mailnotify.config import ConfigError, Settings, load_settings
 from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
@@ -58,7 +58,7 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     with _engine(settings) as engine, writing(engine) as session:
-        created = crud.create_user(
+        created = accounts.create_user(
             session=session, role=Role(args.role), name=args.name, customer_code=args.customer
         )
     _print(
@@ -72,7 +72,7 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
 def _users_set_disabled(disabled: bool) -> Command:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         with _engine(settings) as engine, writing(engine) as session:
-            crud.set_disabled(session=session, code=args.code, disabled=disabled)
+            accounts.set_disabled(session=session, code=args.code, disabled=disabled)
         print(f"{args.code} {'disabled' if disabled else 'enabled'}", file=sys.stderr)
         return 0
 
@@ -81,7 +81,7 @@ def _users_set_disabled(disabled: bool) -> Command:
 
 def _tokens_create(args: argparse.Namespace, settings: Settings) -> int:
     with _engine(settings) as engine, writing(engine) as session:
-        token = crud.create_token(session=session, code=args.code)
+        token = accounts.create_token(session=session, code=args.code)
     _print(args, {"code": args.code, "token": token}, f"token (shown once): {token}")
     return 0
 
@@ -89,9 +89,9 @@ def _tokens_create(args: argparse.Namespace, settings: Settings) -> int:
 def _tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with _engine(settings) as engine, writing(engine) as session:
         if args.user:
-            count = crud.revoke_user_tokens(session=session, code=args.user)
+            count = accounts.revoke_user_tokens(session=session, code=args.user)
         else:
-            count = crud.revoke_token(session=session, token_or_id=args.token)
+            count = accounts.revoke_token(session=session, token_or_id=args.token)
     _print(args, {"revoked": count}, f"revoked {count} token(s)")
     return 0 if count or args.user else 1
 
@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mailnotify: configuration error: {exc}", file=sys.stderr)
         return 2
-    except crud.UnknownUser as exc:
+    except accounts.UnknownUser as exc:
         print(f"mailnotify: no user has the code {exc}", file=sys.stderr)
         return 1
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
+
+from mailnotify.outage import DatabaseUnavailable, Outage, database_unavailable
 
 _BEGIN = "mailnotify_begin"
 T = TypeVar("T")
@@ -89,6 +89,11 @@ def writing(engine: Engine) -> Iterator[Session]:
         session.commit()
 
 
+def connection_of(db: Session | Connection) -> Connection:
+    """The connection under ``db``, for Core statements given a session or a connection."""
+    return db.connection() if isinstance(db, Session) else db
+
+
 @contextmanager
 def looking_up(engine: Engine) -> Iterator[Connection]:
     """A bare connection for Core reads: no ORM session to build and tear down."""
@@ -105,65 +110,6 @@ def changing(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
-class DatabaseUnavailable(Exception):
-    """The database did not answer within the request path's deadline."""
-
-
-# SQLite reports a missing table and a locked or unreadable file alike as
-# OperationalError; its result codes tell them apart.
-_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` says the database cannot be reached (not that a query is wrong)."""
-    if isinstance(error, DatabaseUnavailable | exc.TimeoutError | exc.DisconnectionError):
-        return True  # our deadline, a pool checkout, a failed ping
-    if not isinstance(error, exc.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if isinstance(error.orig, sqlite3.Error):
-        name = str(getattr(error.orig, "sqlite_errorname", ""))
-        return name.startswith(_SQLITE_UNAVAILABLE)
-    # psycopg: connection failures, and statement or lock timeouts (QueryCanceled).
-    return isinstance(error, exc.OperationalError | exc.InterfaceError)
-
-
-class Outage:
-    """Logs one line when the database goes away and one when it returns, with a count."""
-
-    def __init__(self) -> None:
-        self._since: float | None = None
-        self._failures = 0
-
-    @property
-    def down(self) -> bool:
-        """Whether the last call failed because the database was unavailable."""
-        return self._since is not None
-
-    def failed(self, error: BaseException) -> None:
-        """A call failed because the database was unavailable."""
-        self._failures += 1
-        if self._since is None:
-            self._since = time.monotonic()
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            logger.error("database unavailable", extra={"reason": reason[:200]})
-
-    def succeeded(self) -> None:
-        """A call reached the database."""
-        if self._since is None:
-            return
-        logger.warning(
-            "database available again",
-            extra={
-                "failed_calls": self._failures,
-                "down_seconds": round(time.monotonic() - self._since, 3),
-            },
-        )
-        self._since = None
-        self._failures = 0
-
-
 class Database:
     """The request path's gateway: every read and write runs on a thread, with a deadline.
 
@@ -175,7 +121,7 @@ class Database:
     def __init__(self, engine: Engine, *, writers: int, readers: int, timeout: float) -> None:
         self.engine = engine
         self.timeout = timeout
-        self.outage = Outage()
+        self.outage = Outage(logger)
         # Writes may wait for a lock (another process's SQLite transaction, a PostgreSQL
         # row lock). One writer thread for SQLite, which has one writer anyway: its
         # busy-wait sleeps would otherwise stretch the tail.

@@ -10,9 +10,9 @@ from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from mailnotify.db import database_unavailable
 from mailnotify.errors import MESSAGES, ApiError, FieldError
 from mailnotify.json_writer import dumps
+from mailnotify.outage import database_unavailable
 
 logger = logging.getLogger("mailnotify.errors")
 

@@ -27,7 +27,7 @@ BATCH = 5000
 GC_THRESHOLD = 100_000
 # A checkpoint copies the WAL into the database file and syncs it. Batches dirty many of
 # the same index pages (event ids are random), so checkpointing every 40 MB of WAL
-# instead of every 4 MB writes each of them fewer times: a tenth of a large ingest.
+# instead of every 4 MB writes each of them fewer times (BENCHMARKS.md has the figure).
 WAL_CHECKPOINT_PAGES = 10_000
 
 
@@ -93,7 +93,7 @@ class _Batch:
 
 
 def _batches(handle: BinaryIO, size: int = BATCH, block: int = 1 << 20) -> Iterator[_Batch]:
-    """The file in batches of ``size`` lines; reading in blocks is several times faster."""
+    """The file in batches of ``size`` lines, read in blocks: cheaper than line by line."""
     rest = b""
     pending: list[bytes] = []
     first, done = 1, 0

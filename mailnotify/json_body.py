@@ -10,11 +10,11 @@ import orjson
 
 from mailnotify.errors import ApiError, FieldError, validation_failed
 
-# A full usage batch of 10 000 reports is about 3 MB.
+# Room well above a full usage batch of 10 000 reports, the largest valid body.
 MAX_BODY = 16 * 2**20
 # Every JSON value but the first follows a ",", ":" or "[" (counted inside strings too,
 # which only overestimates): a bound on what parsing a body may build, checked before
-# parsing. The largest valid body (a usage batch) counts about 210 000.
+# parsing. It leaves room above the largest valid body, a full usage batch.
 MAX_VALUES = 500_000
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -6,9 +6,10 @@ import asyncio
 import time
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mailnotify.metrics import CONTENT_TYPE, Metrics, OutboxCollector, scrape
+from mailnotify.middleware import StatusNote
 
 METRICS_PATH = "/metrics"
 # Paths outside the API's operations, named as they are: they hold no user data.
@@ -43,22 +44,15 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
         # Connexion's routing notes the operation in the extensions of a shallow copy of the
         # scope: only an extensions dict that exists already is shared with this one.
         scope.setdefault("extensions", {})
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noted = StatusNote(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, noted)
         finally:
             self.metrics.request(
-                operation_of(scope, self.docs_prefix), status, time.perf_counter() - started
+                operation_of(scope, self.docs_prefix), noted.status, time.perf_counter() - started
             )
 
 

@@ -13,8 +13,9 @@ import orjson
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailnotify.db import Database, database_unavailable
+from mailnotify.db import Database
 from mailnotify.errors import not_found
+from mailnotify.outage import database_unavailable
 
 access_logger = logging.getLogger("mailnotify.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -59,6 +60,21 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class StatusNote:
+    """A ``send`` that notes the status the answer started with (500 if none started)."""
+
+    __slots__ = ("_send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 class AccessLogMiddleware:
     """One JSON log line per request, with its id, status and duration."""
 
@@ -70,16 +86,9 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noted = StatusNote(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, noted)
         finally:
             access_logger.info(
                 "request",
@@ -87,7 +96,7 @@ class AccessLogMiddleware:
                     "request_id": request_id_of(scope),
                     "method": scope["method"],
                     "path": scope["path"],
-                    "status": status,
+                    "status": noted.status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 },
             )

@@ -183,7 +183,7 @@ _RequestValidator = validators.extend(  # type: ignore[no-untyped-call]
 class CompiledSchema:
     """A schema compiled twice: a fast Rust check, and the collecting Python validator.
 
-    The Rust validator only says yes or no (about 100x faster on a 10 000-report batch);
+    The Rust validator only says yes or no, far faster on a large usage batch;
     the Python one, run only when the answer is no, says what failed. The Rust one knows
     no ``nullable``, so it is stricter, never laxer: a null sends the check to Python.
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,12 +13,12 @@ from connexion import AsyncApp
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.app import create_app
 from mailnotify.config import Settings, load_settings
 from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
-from tests.pg import postgres_server
+from tests.pg import postgres_for_tests
 
 # Real receivers on loopback (HTTPS webhooks, SMTP), shared by every test that delivers.
 pytest_plugins = ("tests.receivers",)
@@ -40,14 +39,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> Iterator[str]:
     """A throwaway PostgreSQL server with a migrated template database."""
-    try:
-        server = postgres_server()
-        url = server.__enter__()
-    except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL could not start in CI: {exc}")
-        pytest.skip(f"PostgreSQL is not available here: {exc}")
-    try:
+    with postgres_for_tests() as url:
         admin = create_engine(f"{url}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text("CREATE DATABASE mailnotify_template"))
@@ -56,8 +48,6 @@ def postgres_admin_url() -> Iterator[str]:
         migrate.upgrade(template)
         template.dispose()
         yield url
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -130,9 +120,9 @@ def make_user(engine: Engine) -> MakeUser:
         role: str = "customer", *, disabled: bool = False, customer: str | None = None
     ) -> Account:
         with writing(engine) as session:
-            created = crud.create_user(session=session, role=Role(role), customer_code=customer)
+            created = accounts.create_user(session=session, role=Role(role), customer_code=customer)
             if disabled:
-                crud.set_disabled(session=session, code=created.code, disabled=True)
+                accounts.set_disabled(session=session, code=created.code, disabled=True)
         return Account(created.code, created.token)
 
     return make

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 _BIN_DIRS = [
     "/usr/lib/postgresql/17/bin",
     "/usr/lib/postgresql/16/bin",
@@ -91,3 +93,19 @@ def postgres_server() -> Iterator[str]:
             check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_for_tests() -> Iterator[str]:
+    """``postgres_server`` for a fixture: where it cannot start, skip (in CI, fail)."""
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except Exception as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL could not start in CI: {exc}")
+        pytest.skip(f"PostgreSQL is not available here: {exc}")
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)

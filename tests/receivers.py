@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,7 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import Envelope, Session
 from standardwebhooks import Webhook, WebhookVerificationError
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mailnotify.addresses import IPAddress
 from mailnotify.delivery.signing import generate_secret
@@ -109,6 +110,38 @@ class HTTPSServer:
         return self.receiver.secret
 
 
+@contextmanager
+def serving_https(app: ASGIApp, ca: trustme.CA, directory: Path, **options: Any) -> Iterator[int]:
+    """uvicorn serving ``app`` on 127.0.0.1 in a thread, with a certificate for the
+    HOOK_NAMES from ``ca`` (written to ``directory``); its port while the block runs."""
+    pem = directory / "server.pem"
+    ca.issue_cert(*HOOK_NAMES).private_key_and_cert_chain_pem.write_to_path(str(pem))
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        ssl_certfile=str(pem),
+        lifespan="off",
+        ws="none",
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        **options,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the HTTPS receiver did not start")
+        time.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
     return trustme.CA()
@@ -126,32 +159,9 @@ def https_server(
     ca: trustme.CA, ca_bundle: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[HTTPSServer]:
     """uvicorn with a trustme certificate for the HOOK_NAMES, on 127.0.0.1 and a free port."""
-    pem = tmp_path_factory.mktemp("server") / "server.pem"
-    ca.issue_cert(*HOOK_NAMES).private_key_and_cert_chain_pem.write_to_path(str(pem))
     receiver = Receiver(generate_secret())
-    config = uvicorn.Config(
-        receiver,
-        host="127.0.0.1",
-        port=0,
-        ssl_certfile=str(pem),
-        lifespan="off",
-        ws="none",
-        http="h11",
-        log_level="warning",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the HTTPS receiver did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield HTTPSServer(port, ca_bundle, receiver)
-    server.should_exit = True
-    thread.join(10)
+    with serving_https(receiver, ca, tmp_path_factory.mktemp("server"), http="h11") as port:
+        yield HTTPSServer(port, ca_bundle, receiver)
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from sqlalchemy import Engine
 
 from mailnotify.delivery.outcome import Outcome, OutcomeKind
 from mailnotify.delivery.webhooks import WebhookSender
+from mailnotify.outage import Outage, database_unavailable
 from mailnotify.outbox import wake as wakeup
 from mailnotify.outbox.dispatch import Dispatcher
 from mailnotify.outbox.jobs import Job, Result, Skipped
-from mailnotify.outbox.outage import DATABASE_ERRORS, Outage
 from mailnotify.outbox.store import Store
 
 logger = logging.getLogger("mailnotify.worker")
@@ -164,11 +164,12 @@ class DeliveryWorker:
             try:
                 pause = await self._step()
                 self._outage.succeeded()
-            except DATABASE_ERRORS as exc:
-                pause = self._outage.failed(exc)
-            except Exception:
-                logger.exception("the delivery loop failed; trying again shortly")
-                pause = 1.0
+            except Exception as exc:
+                if database_unavailable(exc):
+                    pause = self._outage.failed(exc)
+                else:
+                    logger.exception("the delivery loop failed; trying again shortly")
+                    pause = 1.0
             if pause > 0:
                 await self._sleep(pause, stop, wake)
 
@@ -264,12 +265,12 @@ class DeliveryWorker:
             try:
                 earliest = await asyncio.to_thread(self.store.record, results)
                 self._outage.succeeded()
-            except DATABASE_ERRORS as exc:
-                # Their leases run out and they are sent again: at least once.
-                self._outage.failed(exc)
-                continue
-            except Exception:
-                logger.exception("recording %d outcomes failed", len(results))
+            except Exception as exc:
+                if database_unavailable(exc):
+                    # Their leases run out and they are sent again: at least once.
+                    self._outage.failed(exc)
+                else:
+                    logger.exception("recording %d outcomes failed", len(results))
                 continue
             if earliest is not None and earliest - self.store.now() < self._idle_cap * 1000:
                 self._poke.set()
@@ -284,7 +285,9 @@ class DeliveryWorker:
         if unfinished:
             try:
                 await asyncio.to_thread(self.store.requeue, list(unfinished.values()), delay_ms=0)
-            except DATABASE_ERRORS as exc:
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
                 # Their leases run out instead.
                 self._outage.failed(exc)
         await self._settle()

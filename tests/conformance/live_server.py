@@ -52,6 +52,24 @@ def free_port() -> int:
         return port
 
 
+def wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float
+) -> None:
+    """Poll ``url``/readyz until it answers 200; raise with the log if the server exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not become ready: {log.read_text()}")
+        time.sleep(0.1)
+
+
 def server_environ(database: Path) -> dict[str, str]:
     """The server's environment: a SQLite file, no delivery, any webhook address allowed.
 
@@ -84,18 +102,7 @@ def live_server(workdir: Path, *, startup_timeout: float = 30.0) -> Iterator[Liv
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {(workdir / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready")
-            time.sleep(0.1)
+        wait_until_ready(server.url, process, workdir / "server.log", timeout=startup_timeout)
         yield server
     finally:
         process.terminate()

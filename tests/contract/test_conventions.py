@@ -50,12 +50,12 @@ def test_401_when_token_missing_or_unknown(client: TestClient, headers: dict[str
 
 
 def test_401_when_token_revoked(client: TestClient, customer: Account, engine: Engine) -> None:
-    from mailnotify import crud
+    from mailnotify import accounts
     from mailnotify.db import writing
 
     assert client.get(URL, headers=customer.headers).status_code == 200
     with writing(engine) as session:
-        assert crud.revoke_token(session=session, token_or_id=customer.token) == 1
+        assert accounts.revoke_token(session=session, token_or_id=customer.token) == 1
     assert_error(client.get(URL, headers=customer.headers), 401, "Unauthorized")
 
 

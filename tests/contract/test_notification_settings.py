@@ -11,11 +11,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
-from mailnotify import crud
+from mailnotify import accounts
 from mailnotify.config import Settings
 from mailnotify.db import reading, writing
 from mailnotify.errors import ApiError
 from mailnotify.models import ApiToken
+from mailnotify.subscriptions.settings import get_settings, update_settings
 from tests.conftest import Account, MakeUser
 
 URL = "/api/users/me/notifications"
@@ -337,18 +338,18 @@ def test_rule_7_concurrent_puts_touching_different_fields_both_persist(
     engine: Engine, customer: Account
 ) -> None:
     with reading(engine) as session:
-        user_id = crud.user_by_code(session=session, code=customer.code).id
+        user_id = accounts.user_by_code(session=session, code=customer.code).id
     assert user_id is not None
 
     def work(n: int) -> None:
         field = "notification_email" if n < 40 else "notification_url"
         value = f"ops{n}@example.com" if n < 40 else f"https://hooks.example.com/{n}"
         with writing(engine) as session:
-            crud.update_settings(session=session, user_id=user_id, changes={field: value})
+            update_settings(session=session, user_id=user_id, changes={field: value})
 
     assert _hammer(40, work) == []
     with reading(engine) as session:
-        final = crud.get_settings(session=session, user_id=user_id)
+        final = get_settings(session=session, user_id=user_id)
     assert final.notification_email == "ops39@example.com"
     assert final.notification_url == "https://hooks.example.com/79"
 
@@ -357,9 +358,9 @@ def test_rule_7_an_enabled_action_keeps_its_destination_under_concurrency(
     engine: Engine, customer: Account
 ) -> None:
     with writing(engine) as session:
-        user_id = crud.user_by_code(session=session, code=customer.code).id
+        user_id = accounts.user_by_code(session=session, code=customer.code).id
         assert user_id is not None
-        crud.update_settings(session=session, user_id=user_id, changes={"notification_url": HOOK})
+        update_settings(session=session, user_id=user_id, changes={"notification_url": HOOK})
 
     def work(n: int) -> None:
         # One thread keeps enabling the webhook, the other keeps clearing then restoring the URL.
@@ -370,11 +371,11 @@ def test_rule_7_an_enabled_action_keeps_its_destination_under_concurrency(
         )
         try:
             with writing(engine) as session:
-                crud.update_settings(session=session, user_id=user_id, changes=changes)
+                update_settings(session=session, user_id=user_id, changes=changes)
         except ApiError:
             pass  # refused by rule 3 or 5: the invariant below is what matters
         with reading(engine) as session:
-            seen = crud.get_settings(session=session, user_id=user_id)
+            seen = get_settings(session=session, user_id=user_id)
         assert not (seen.email_overquota_callback and seen.notification_url is None)
 
     assert _hammer(60, work) == []
@@ -384,16 +385,16 @@ def test_rule_7_a_put_waits_for_a_concurrent_one_and_sees_its_result(
     engine: Engine, customer: Account
 ) -> None:
     with writing(engine) as session:
-        user_id = crud.user_by_code(session=session, code=customer.code).id
+        user_id = accounts.user_by_code(session=session, code=customer.code).id
         assert user_id is not None
-        crud.update_settings(session=session, user_id=user_id, changes={"notification_url": HOOK})
+        update_settings(session=session, user_id=user_id, changes={"notification_url": HOOK})
     outcome: list[object] = []
 
     def enable() -> None:
         try:
             with writing(engine) as session:
                 outcome.append(
-                    crud.update_settings(
+                    update_settings(
                         session=session, user_id=user_id, changes={"email_overquota_callback": True}
                     )
                 )
@@ -401,7 +402,7 @@ def test_rule_7_a_put_waits_for_a_concurrent_one_and_sees_its_result(
             outcome.append(exc)
 
     with writing(engine) as clearing:
-        crud.update_settings(session=clearing, user_id=user_id, changes={"notification_url": None})
+        update_settings(session=clearing, user_id=user_id, changes={"notification_url": None})
         racer = threading.Thread(target=enable)
         racer.start()
         racer.join(timeout=0.5)
@@ -445,9 +446,9 @@ def test_a_put_waiting_for_another_processes_lock_does_not_stall_reads(
     def hold_the_write_lock() -> None:
         with writing(engine) as session:
             # Lock this customer's row (PostgreSQL) or the whole database (SQLite).
-            user = crud.user_by_code(session=session, code=customer.code)
+            user = accounts.user_by_code(session=session, code=customer.code)
             assert user.id is not None
-            crud.update_settings(session=session, user_id=user.id, changes={})
+            update_settings(session=session, user_id=user.id, changes={})
             holder.set()
             release.wait(10)
 

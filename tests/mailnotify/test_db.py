@@ -19,9 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, exc, text
 
-from mailnotify.db import Database, DatabaseUnavailable, make_engine
-from tests.conformance.live_server import BIN, free_port
-from tests.pg import postgres_server
+from mailnotify.db import Database, make_engine
+from mailnotify.outage import DatabaseUnavailable
+from tests.conformance.live_server import BIN, free_port, wait_until_ready
+from tests.pg import postgres_for_tests
 
 # The server's database deadline: /healthz must answer well within it, API calls soon after.
 DEADLINE = 4
@@ -80,15 +81,7 @@ def _serve(url: str, workdir: Path) -> Iterator[tuple[str, dict[str, str], Path]
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
+            wait_until_ready(base, process, log_path, timeout=30)
             yield base, environ, log_path
         finally:
             process.terminate()
@@ -98,17 +91,8 @@ def _serve(url: str, workdir: Path) -> Iterator[tuple[str, dict[str, str], Path]
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL server of this test's own, since the test stops it."""
-    try:
-        server = postgres_server()
-        url = server.__enter__()
-    except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL could not start in CI: {exc}")
-        pytest.skip(f"PostgreSQL is not available here: {exc}")
-    try:
+    with postgres_for_tests() as url:
         yield url
-    finally:
-        server.__exit__(None, None, None)
 
 
 def test_defect_3_hung_postgresql_freezes_nothing_and_defect_9_logs_the_outage_once(

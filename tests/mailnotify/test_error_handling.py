@@ -6,8 +6,8 @@ import sqlite3
 
 from sqlalchemy import create_engine, exc, text
 
-from mailnotify.db import DatabaseUnavailable
 from mailnotify.error_handling import AllowIndex, translate
+from mailnotify.outage import DatabaseUnavailable
 
 _ALLOW = AllowIndex("/api", {})
 

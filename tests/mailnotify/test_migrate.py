@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.models import Role
 from tests.conftest import BACKENDS
@@ -64,7 +64,7 @@ def test_0003_gives_every_existing_user_a_signing_secret(tmp_path: Path) -> None
 
 def test_new_users_have_a_signing_secret_from_the_start(engine: Engine) -> None:
     with writing(engine) as session:
-        created = crud.create_user(session=session, role=Role.customer)
+        created = accounts.create_user(session=session, role=Role.customer)
     with engine.connect() as connection:
         row = connection.execute(
             text(

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import time
 import venv
 import zipfile
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conformance.live_server import free_port
+from tests.conformance.live_server import free_port, wait_until_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,16 +116,7 @@ def served(built: Built) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (built.workdir / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(url, process, built.workdir / "serve.log", timeout=60)
         yield url
     finally:
         process.terminate()

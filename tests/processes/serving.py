@@ -6,15 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.conformance.live_server import BIN, free_port
+from tests.conformance.live_server import BIN, free_port, wait_until_ready
 
 
 @dataclass(frozen=True)
@@ -84,16 +81,7 @@ def serving(workdir: Path, *args: str, **variables: str) -> Iterator[Served]:
         )
     served = Served(process, port, log, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{served.url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "serve did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(served.url, process, log, timeout=60)
         yield served
     finally:
         if process.poll() is None:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bench.soak_procs import Postgres, create_database
-from mailnotify import crud, migrate
+from mailnotify import accounts, migrate
 from mailnotify.db import make_engine, writing
 from mailnotify.metrics import samples
 from mailnotify.models import Role
@@ -207,7 +207,7 @@ def own_postgres() -> Iterator[tuple[Postgres, str]]:
 
 def _user(engine: Engine, role: Role) -> Account:
     with writing(engine) as session:
-        created = crud.create_user(session=session, role=role)
+        created = accounts.create_user(session=session, role=role)
     return Account(created.code, created.token)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, insert, select
 
-from mailnotify import crud, events
+from mailnotify import accounts, events
 from mailnotify.db import changing, looking_up, writing
 from mailnotify.models import Channel, Delivery, DeliveryAttempt, Role, table_of
 from mailnotify.outbox import log
@@ -20,8 +20,8 @@ T0 = 1_795_514_400_000  # 2026-11-24T10:00:00Z
 
 def _user(engine: Engine) -> int:
     with writing(engine) as session:
-        code = crud.create_user(session=session, role=Role.customer).code
-        user = crud.user_by_code(session=session, code=code)
+        code = accounts.create_user(session=session, role=Role.customer).code
+        user = accounts.user_by_code(session=session, code=code)
         assert user.id is not None
         return user.id
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from starlette.testclient import TestClient
 
-from mailnotify import crud
+from mailnotify import accounts
 from mailnotify.app import create_app
 from mailnotify.clock import now_ms
 from mailnotify.config import Settings
@@ -312,9 +312,9 @@ def test_signing_secret_is_created_on_first_use_and_stable(
         == 403
     )
     with writing(engine) as session:
-        user = crud.user_by_code(session=session, code=customer.code)
+        user = accounts.user_by_code(session=session, code=customer.code)
         assert user.id is not None
-        assert crud.signing_secret(session=session, user_id=user.id) == secret
+        assert accounts.signing_secret(session=session, user_id=user.id) == secret
 
 
 async def test_one_broken_job_does_not_stop_its_batch(
@@ -408,7 +408,7 @@ async def test_defect_7_a_disabled_user_is_not_notified(
     )
     scene.quota_event()
     with writing(scene.engine) as session:
-        crud.set_disabled(session=session, code=scene.customer.code, disabled=True)
+        accounts.set_disabled(session=session, code=scene.customer.code, disabled=True)
     assert await worker.run_once() == 3
     assert scene.requests == []
     rows = delivery_rows(scene.engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from mailnotify import crud
+from mailnotify import accounts
 from mailnotify.db import writing
 from mailnotify.models import Role
 
@@ -12,7 +12,7 @@ from mailnotify.models import Role
 def new_user(engine: Engine) -> int:
     """A new customer's id."""
     with writing(engine) as session:
-        code = crud.create_user(session=session, role=Role.customer).code
-        user = crud.user_by_code(session=session, code=code)
+        code = accounts.create_user(session=session, role=Role.customer).code
+        user = accounts.user_by_code(session=session, code=code)
         assert user.id is not None
         return user.id

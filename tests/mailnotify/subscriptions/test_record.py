@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, delete
 
-from mailnotify import crud
 from mailnotify.db import changing, looking_up
 from mailnotify.models import Channel, NotificationSettings, table_of
 from mailnotify.notification_settings import SettingsValues
 from mailnotify.subscriptions import record
 from mailnotify.subscriptions.record import EndpointHealth, EndpointState
+from mailnotify.subscriptions.settings import update_settings
 from tests.mailnotify.subscriptions.helpers import new_user
 
 HOOK = "https://hooks.example.com/mail"
@@ -34,7 +34,7 @@ def test_a_new_user_has_the_defaults_a_secret_and_a_healthy_endpoint(engine: Eng
 def test_wants_needs_the_switch_and_the_destination(engine: Engine) -> None:
     user = new_user(engine)
     with changing(engine) as connection:
-        crud.update_settings(
+        update_settings(
             session=connection,
             user_id=user,
             changes={"notification_url": HOOK, "domain_create_callback": True},

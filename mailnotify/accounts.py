@@ -1,23 +1,22 @@
-"""Persistence functions: keyword-only arguments and an explicit session."""
+"""Accounts: users, their tokens, and the principal behind a presented token.
+
+Keyword-only arguments and an explicit session.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
-from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select, update
 
 from mailnotify import tokens
-from mailnotify.errors import FieldError
+from mailnotify.db import connection_of
 from mailnotify.models import ApiToken, NotificationSettings, Role, User, utcnow
-from mailnotify.notification_settings import FIELDS, SettingsValues, merge, valid_changes
 from mailnotify.subscriptions import secrets as signing_secrets
 
 
@@ -121,10 +120,6 @@ def set_disabled(*, session: Session, code: str, disabled: bool) -> None:
     session.add(user)
 
 
-def _connection(db: Session | Connection) -> Connection:
-    return db.connection() if isinstance(db, Session) else db
-
-
 # The statements of the request path are built once. On SQLite, building a statement
 # from the models costs more than running it; a reused statement also keeps its cache key.
 @cache
@@ -139,72 +134,19 @@ def _principal_query() -> Any:
     )
 
 
-@cache
-def _settings_query(*, for_update: bool) -> Any:
-    columns = [getattr(NotificationSettings, name) for name in FIELDS]
-    query = sa_select(*columns).where(col(NotificationSettings.user_id) == bindparam("user_id"))
-    return query.with_for_update() if for_update else query
-
-
-@cache
-def _settings_update() -> Any:
-    # Every field is written: the row was read under the write lock, so ``after`` holds
-    # the latest committed values plus this request's changes.
-    return (
-        sa_update(NotificationSettings)
-        .where(col(NotificationSettings.user_id) == bindparam("key"))
-        .values({name: bindparam(name) for name in (*FIELDS, "updated_at")})
-    )
-
-
 def find_principal(*, session: Session | Connection, token: str) -> Principal | None:
     """The user behind a live token, or None."""
     presented = tokens.parse(token)
     if presented is None:
         return None
-    row = _connection(session).execute(_principal_query(), {"token_id": presented.token_id}).first()
+    row = (
+        connection_of(session).execute(_principal_query(), {"token_id": presented.token_id}).first()
+    )
     if row is None or not tokens.matches(presented, row[0]):
         return None
     _, user_id, code, role, disabled = row
     assert user_id is not None
     return Principal(user_id=user_id, code=code, role=Role(role), disabled=disabled)
-
-
-def get_settings(*, session: Session | Connection, user_id: int) -> SettingsValues:
-    """A user's notification settings."""
-    query = _settings_query(for_update=False)
-    row = _connection(session).execute(query, {"user_id": user_id}).first()
-    return SettingsValues() if row is None else SettingsValues(*row)
-
-
-def update_settings(
-    *,
-    session: Session | Connection,
-    user_id: int,
-    changes: Mapping[str, object],
-    invalid: Sequence[FieldError] = (),
-) -> SettingsValues:
-    """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks.
-
-    With ``invalid`` (failures found before), nothing is saved: the 422 lists them with
-    the rule failures of the valid part of ``changes``.
-    """
-    connection = _connection(session)
-    query = _settings_query(for_update=True)
-    row = connection.execute(query, {"user_id": user_id}).first()
-    current = SettingsValues() if row is None else SettingsValues(*row)
-    after = merge(current, valid_changes(changes, invalid), invalid=invalid)
-    if row is None:
-        connection.execute(
-            sa_insert(NotificationSettings).values(
-                user_id=user_id, updated_at=utcnow(), **after.as_dict()
-            )
-        )
-    elif after != current:
-        connection.execute(
-            _settings_update(), {"key": user_id, "updated_at": utcnow(), **after.as_dict()}
-        )
-    return after
 
 
 def signing_secret(*, session: Session, user_id: int) -> str:

@@ -1,0 +1,72 @@
+"""An account's notification settings: read, and changed under a row lock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlmodel import Session, col
+
+from mailnotify.db import connection_of
+from mailnotify.errors import FieldError
+from mailnotify.models import NotificationSettings, utcnow
+from mailnotify.notification_settings import FIELDS, SettingsValues, merge, valid_changes
+
+
+# Built once, being on the request path: on SQLite, building a statement from the models
+# costs more than running it; a reused statement also keeps its cache key.
+@cache
+def _settings_query(*, for_update: bool) -> Any:
+    columns = [getattr(NotificationSettings, name) for name in FIELDS]
+    query = select(*columns).where(col(NotificationSettings.user_id) == bindparam("user_id"))
+    return query.with_for_update() if for_update else query
+
+
+@cache
+def _settings_update() -> Any:
+    # Every field is written: the row was read under the write lock, so ``after`` holds
+    # the latest committed values plus this request's changes.
+    return (
+        update(NotificationSettings)
+        .where(col(NotificationSettings.user_id) == bindparam("key"))
+        .values({name: bindparam(name) for name in (*FIELDS, "updated_at")})
+    )
+
+
+def get_settings(*, session: Session | Connection, user_id: int) -> SettingsValues:
+    """A user's notification settings."""
+    query = _settings_query(for_update=False)
+    row = connection_of(session).execute(query, {"user_id": user_id}).first()
+    return SettingsValues() if row is None else SettingsValues(*row)
+
+
+def update_settings(
+    *,
+    session: Session | Connection,
+    user_id: int,
+    changes: Mapping[str, object],
+    invalid: Sequence[FieldError] = (),
+) -> SettingsValues:
+    """Apply a partial update under a row lock; raise a 422 ApiError if a rule breaks.
+
+    With ``invalid`` (failures found before), nothing is saved: the 422 lists them with
+    the rule failures of the valid part of ``changes``.
+    """
+    connection = connection_of(session)
+    query = _settings_query(for_update=True)
+    row = connection.execute(query, {"user_id": user_id}).first()
+    current = SettingsValues() if row is None else SettingsValues(*row)
+    after = merge(current, valid_changes(changes, invalid), invalid=invalid)
+    if row is None:
+        connection.execute(
+            insert(NotificationSettings).values(
+                user_id=user_id, updated_at=utcnow(), **after.as_dict()
+            )
+        )
+    elif after != current:
+        connection.execute(
+            _settings_update(), {"key": user_id, "updated_at": utcnow(), **after.as_dict()}
+        )
+    return after

@@ -69,26 +69,27 @@ def update_many(
             rows,
         )
         return
-    # One temporary table per shape of change, made once per connection and emptied by
-    # every commit; its name says which columns it holds.
+    # One temporary table per shape of change, made by a connection's first change and
+    # emptied by every commit; its name says which columns it holds.
     shape = ",".join((key, *columns))
     changes = f"bulk_{table}_{zlib.crc32(shape.encode()):08x}"
+    # (Not remembered per connection: a rolled-back transaction takes the table along.)
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {changes} ON COMMIT DELETE ROWS AS"  # noqa: S608 (names are ours)
         f" SELECT {', '.join(columns)}, {key} FROM {table} WITH NO DATA"
     )
     _copy(connection, changes, (*columns, key), rows)
-    # Without statistics the planner takes the changes for a handful of rows and hashes
-    # the whole target table to join them; with them it walks the key's index.
-    connection.exec_driver_sql(f"ANALYZE {changes}")
     assignments = ", ".join(f"{column} = c.{column}" for column in columns)
+    # One round trip (no parameters: several statements may share it). Without
+    # statistics the planner takes the changes for a handful of rows and hashes the
+    # whole target table to join them; with them it walks the key's index. The table is
+    # emptied now too, for a caller that updates twice before committing (TRUNCATE
+    # would give it new files every time).
     connection.exec_driver_sql(
-        f"UPDATE {table} AS t SET {assignments} FROM {changes} AS c"  # noqa: S608 (names are ours)
-        f" WHERE t.{key} = c.{key}"
+        f"ANALYZE {changes};"  # noqa: S608 (names are ours)
+        f" UPDATE {table} AS t SET {assignments} FROM {changes} AS c WHERE t.{key} = c.{key};"
+        f" DELETE FROM {changes}"
     )
-    # Emptied now too, for a caller that updates twice before committing (TRUNCATE would
-    # give the table new files every time).
-    connection.exec_driver_sql(f"DELETE FROM {changes}")  # noqa: S608 (names are ours)
 
 
 def bind(connection: Connection, model: type[SQLModel], column: str) -> Callable[[Any], Any]:

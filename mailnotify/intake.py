@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
@@ -235,8 +236,12 @@ def _load_mailboxes(connection: Connection, codes: Sequence[str]) -> dict[str, _
     cursor = connection.connection.cursor()
     try:
         if connection.dialect.name == "postgresql":
-            # One array parameter: no statement text that grows with the batch.
-            cursor.execute(f"{columns} WHERE email_code = ANY(%s)", (list(codes),))
+            # One parameter, no statement text that grows with the batch; a JSON array
+            # of the codes is made in C, where the driver builds a list's array in Python.
+            cursor.execute(
+                f"{columns} WHERE email_code IN (SELECT json_array_elements_text(%s::json))",
+                (orjson.dumps(codes).decode(),),
+            )
             for code, *stored in cursor.fetchall():
                 found[code] = tuple(stored)
             return found

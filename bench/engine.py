@@ -40,7 +40,13 @@ from bench.engine_measures import (
     measure_ingest,
     measure_latency,
 )
-from bench.engine_procs import ROOT, Receiver, mailnotify_env, make_certificates
+from bench.engine_procs import (
+    ROOT,
+    WEBHOOK_HOSTS,
+    Receiver,
+    mailnotify_env,
+    make_certificates,
+)
 from mailnotify.delivery.signing import generate_secret
 
 RESULTS = ROOT / "bench" / "engine_results.md"
@@ -235,7 +241,12 @@ def _runs(args: argparse.Namespace, work: Path, store: Databases) -> Collected:
             if {"ingest", "delivery"} & set(args.only):
                 url = store.create(f"bench_ingest_{number}")
                 world = prepare_world(
-                    url, mailboxes=mailboxes, hook_url=hook, latency_url=lat, secret=secret
+                    url,
+                    mailboxes=mailboxes,
+                    hook_url=hook,
+                    latency_url=lat,
+                    secret=secret,
+                    hosts=args.hosts,
                 )
                 env = mailnotify_env(world.url, certificates)
                 result = measure_ingest(env, reports, base / "ingest.log")
@@ -333,6 +344,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only", default=",".join(MEASURES), help="comma-separated subset of " + ",".join(MEASURES)
+    )
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=WEBHOOK_HOSTS,
+        help=f"webhook hosts the accounts' URLs spread over ({WEBHOOK_HOSTS}; 0: one)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.name}")

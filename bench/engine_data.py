@@ -66,7 +66,13 @@ class ReportFile:
 
 
 def prepare_world(
-    url: str, *, mailboxes: int, hook_url: str, latency_url: str, secret: str
+    url: str,
+    *,
+    mailboxes: int,
+    hook_url: str,
+    latency_url: str,
+    secret: str,
+    hosts: int = 0,
 ) -> World:
     """The empty database at ``url`` migrated, with accounts, settings and active domains."""
     engine = make_engine(url)
@@ -94,6 +100,15 @@ def prepare_world(
                 ),
                 {"url": hook_url, "secret": secret, "on": True},
             )
+            if hosts:
+                # Each account's webhooks to one of ``hosts`` loopback hosts (127.0.1.N).
+                connection.execute(
+                    text(
+                        "UPDATE notification_settings SET notification_url = replace("
+                        "notification_url, '127.0.0.1', '127.0.1.' || (1 + user_id % :hosts))"
+                    ),
+                    {"hosts": hosts},
+                )
             for code in [*customer_codes, *manager_codes]:
                 if rng.random() < CALLBACK_SHARE:
                     _switch_on(connection, code)

@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--pem", type=Path, required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--port-file", type=Path, required=True)
+    parser.add_argument("--hosts", type=int, default=0, help="also on 127.0.1.1 to 127.0.1.N")
     args = parser.parse_args()
     config = uvicorn.Config(
         app(Counter(args.secret)),
@@ -116,11 +117,19 @@ def main() -> None:
         timeout_keep_alive=30,
     )
     # Bound here, so that the port is known before uvicorn starts serving on it.
+    sock = _bound("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    # The same port on more loopback addresses: webhook hosts of their own to the workers.
+    sockets = [sock, *(_bound(f"127.0.1.{n}", port) for n in range(1, args.hosts + 1))]
+    args.port_file.write_text(str(port))
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def _bound(address: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    args.port_file.write_text(str(sock.getsockname()[1]))
-    uvicorn.Server(config).run(sockets=[sock])
+    sock.bind((address, port))
+    return sock
 
 
 if __name__ == "__main__":

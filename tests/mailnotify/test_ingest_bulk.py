@@ -3,16 +3,24 @@ as SQLite's statements, on both databases."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine, text
 
+from mailnotify.addresses import AddressPolicy
+from mailnotify.app import load_spec
 from mailnotify.bulk import insert_many, update_many
+from mailnotify.config import load_settings
 from mailnotify.db import writing
+from mailnotify.ingest import ingest
 from mailnotify.intake import apply_usage, upsert_domain
 from mailnotify.models import DomainStatus
 from mailnotify.quota import Thresholds
+from mailnotify.validation import component_schema, format_checker
 from tests.conftest import MakeUser
 
 # After every observed_at below.
@@ -137,3 +145,40 @@ def test_updates_and_moves_of_many_mailboxes_are_stored_alike_on_both_databases(
     for n in range(count):
         domain = "example.org" if n % 3 == 0 else "example.com"
         assert stored[f"M{n}"] == (f"m{n}@{domain}", domain, 85, "warning")
+
+
+@pytest.mark.usefixtures("domains")
+def test_defect_after_an_ingest_the_tables_it_filled_have_planner_statistics(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Until autovacuum got to them, the workers' claims were planned for empty tables.
+    lines = [
+        orjson.dumps(
+            report(f"S{n}", f"s{n}@example.com", "example.com", 90, "2026-11-24T10:00:00Z")
+        )
+        for n in range(50)
+    ]
+    path = tmp_path / "reports.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    schema = component_schema(
+        load_spec(load_settings({})), "UsageBatch", format_checker(AddressPolicy())
+    )
+    summary = ingest(
+        path,
+        engine=engine,
+        schema=schema,
+        thresholds=Thresholds(),
+        now_ms=NOW_MS,
+        progress=io.StringIO(),
+    )
+    assert (summary.applied, summary.events) == (50, 50)
+    if engine.dialect.name != "postgresql":
+        return  # SQLite plans without gathered statistics
+    with engine.connect() as connection:
+        analyzed = connection.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables"
+                " WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+            )
+        ).scalars()
+        assert {"mailboxes", "events", "deliveries"} <= set(analyzed)

@@ -311,7 +311,7 @@ def measure_worker(
             base.mkdir()
             source = base / "outbox.db"
             world = prepare_world(
-                source,
+                f"sqlite:///{source}",
                 mailboxes=reports.reports // 10,
                 hook_url=f"{receiver.url}/hook",
                 latency_url=f"{receiver.url}/lat",

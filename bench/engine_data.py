@@ -66,10 +66,15 @@ class ReportFile:
 
 
 def prepare_world(
-    db_path: Path, *, mailboxes: int, hook_url: str, latency_url: str, secret: str
+    url: str,
+    *,
+    mailboxes: int,
+    hook_url: str,
+    latency_url: str,
+    secret: str,
+    hosts: int = 0,
 ) -> World:
-    """A migrated SQLite database with accounts, settings and active domains."""
-    url = f"sqlite:///{db_path}"
+    """The empty database at ``url`` migrated, with accounts, settings and active domains."""
     engine = make_engine(url)
     rng = random.Random(7)  # noqa: S311 (benchmark data, not secrets)
     domains = max(1, mailboxes // MAILBOXES_PER_DOMAIN)
@@ -97,6 +102,15 @@ def prepare_world(
                 ),
                 {"url": hook_url, "secret": secret, "on": True},
             )
+            if hosts:
+                # Each account's webhooks to one of ``hosts`` loopback hosts (127.0.1.N).
+                connection.execute(
+                    text(
+                        "UPDATE notification_settings SET notification_url = replace("
+                        "notification_url, '127.0.0.1', '127.0.1.' || (1 + user_id % :hosts))"
+                    ),
+                    {"hosts": hosts},
+                )
             for code in [*customer_codes, *manager_codes]:
                 if rng.random() < CALLBACK_SHARE:
                     _switch_on(connection, code)
@@ -141,11 +155,11 @@ def prepare_world(
 def _switch_on(connection: Connection, code: str, *, url: str | None = None) -> None:
     connection.execute(
         text(
-            "UPDATE notification_settings SET email_overquota_callback = 1,"
+            "UPDATE notification_settings SET email_overquota_callback = :on,"
             " notification_url = coalesce(:url, notification_url)"
             " WHERE user_id = (SELECT id FROM users WHERE code = :code)"
         ),
-        {"code": code, "url": url},
+        {"code": code, "url": url, "on": True},
     )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import httpx
 import orjson
 
 from bench.engine_data import LATENCY_DOMAIN, ReportFile
+from bench.engine_db import Databases
 from bench.engine_procs import ROOT, Receiver, mailnotify_argv, running, serving
 
 HTTP_BATCH = 10_000
@@ -130,11 +131,6 @@ def measure_http(
     return reports.reports / elapsed
 
 
-def _count(db: Path, sql: str) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
-        return int(connection.execute(sql).fetchone()[0])
-
-
 DELIVERED = "SELECT count(*) FROM deliveries WHERE status = 'delivered'"
 EMAIL_ATTEMPTS = "SELECT coalesce(sum(attempts), 0) FROM deliveries WHERE channel != 'webhook'"
 WEBHOOKS_PENDING = (
@@ -155,6 +151,7 @@ class DeliveryRun:
     # Mailbox warnings are queued for every exceeded event; without SMTP each attempt
     # ends at once and is retried later, but it takes its place in the worker's batches.
     email_attempts: int
+    workers: int = 1
 
     @property
     def rate(self) -> float:
@@ -163,31 +160,45 @@ class DeliveryRun:
 
 
 def measure_delivery(
-    env: dict[str, str], db: Path, receiver: Receiver, subset: int, log: Path
+    env: dict[str, str],
+    db: Databases,
+    receiver: Receiver,
+    subset: int,
+    log: Path,
+    workers: int = 1,
 ) -> DeliveryRun:
-    """Run ``mailnotify worker`` until ``subset`` webhooks are delivered (or all are).
+    """Run ``workers`` ``mailnotify worker`` processes until ``subset`` webhooks are
+    delivered (or all are).
 
     The clock starts at the first delivered row, so process start-up is not counted.
     """
-    pending = _count(db, WEBHOOKS_PENDING)
+    url = env["MAILNOTIFY_DATABASE_URL"]
+    pending = db.count(url, WEBHOOKS_PENDING)
     goal = min(subset, pending)
     before = receiver.stats()
-    with running(mailnotify_argv("worker"), env=env, log=log) as process:
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(
+                running(mailnotify_argv("worker"), env=env, log=log.with_suffix(f".{n}.log"))
+            )
+            for n in range(workers)
+        ]
         first_seen = 0.0
         first_count = 0
         deadline = time.monotonic() + 60 + goal / 50
         while True:
             time.sleep(0.1)
             now = time.monotonic()
-            done = _count(db, DELIVERED)
+            done = db.count(url, DELIVERED)
             if done and not first_seen:
                 first_seen, first_count = now, done
-            if done >= goal or now > deadline or process.poll() is not None:
+            stopped = any(process.poll() is not None for process in processes)
+            if done >= goal or now > deadline or stopped:
                 break
     after = receiver.stats()
-    emails = _count(db, EMAIL_ATTEMPTS)
+    emails = db.count(url, EMAIL_ATTEMPTS)
     if done < goal:
-        raise SystemExit(f"bench: the worker delivered {done} of {goal} webhooks; see {log}")
+        raise SystemExit(f"bench: the workers delivered {done} of {goal} webhooks; see {log}")
     return DeliveryRun(
         pending=pending,
         delivered=done - first_count,
@@ -196,6 +207,7 @@ def measure_delivery(
         verified=after["verified"] - before["verified"],
         bad_signatures=after["bad"] - before["bad"],
         email_attempts=emails,
+        workers=workers,
     )
 
 
@@ -236,23 +248,34 @@ class LatencyRun:
 
 def measure_latency(
     env: dict[str, str],
-    db: Path,
+    db: Databases,
     receiver: Receiver,
     token: str,
     *,
     run: int,
     samples: int,
     log: Path,
+    separate_worker: bool = False,
 ) -> LatencyRun:
-    """``mailnotify serve`` with its embedded worker, one crossing report every 200 ms."""
-    server_env = {**env, "MAILNOTIFY_EMBEDDED_WORKER": "true"}
+    """``mailnotify serve`` raising one crossing event every 200 ms, delivered by its
+    embedded worker, or with ``separate_worker`` by a ``mailnotify worker`` process of its
+    own (woken across processes: LISTEN/NOTIFY on PostgreSQL)."""
+    url = env["MAILNOTIFY_DATABASE_URL"]
+    server_env = {**env, "MAILNOTIFY_EMBEDDED_WORKER": "false" if separate_worker else "true"}
     headers = {"X-Api-Token": token, "Content-Type": "application/json"}
     sent: dict[str, tuple[float, float]] = {}
-    with serving(server_env, log) as base, httpx.Client(timeout=30) as client:
+    worker = (
+        running(mailnotify_argv("worker"), env=env, log=log.with_suffix(".worker.log"))
+        if separate_worker
+        else nullcontext()
+    )
+    with worker, serving(server_env, log) as base, httpx.Client(timeout=30) as client:
         # Idle means an empty outbox: the domain_create webhooks of set-up go first.
         deadline = time.monotonic() + 60
-        while _count(db, WEBHOOKS_PENDING) and time.monotonic() < deadline:
+        while db.count(url, WEBHOOKS_PENDING) and time.monotonic() < deadline:
             time.sleep(0.1)
+        # A moment more, so that the worker sleeps (idle) when the first event comes.
+        time.sleep(1.0)
         for number in range(samples):
             code = _latency_code(run, number)
             request = time.time()

@@ -20,6 +20,9 @@ import trustme
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# Webhook hosts besides 127.0.0.1 (127.0.1.1 to 127.0.1.N, the same receiver): a worker
+# gives one host a share of its sends, and a mail host's accounts have many.
+WEBHOOK_HOSTS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +34,13 @@ class Certificates:
 
 
 def make_certificates(directory: Path) -> Certificates:
-    """A trustme CA and a certificate for 127.0.0.1 (the webhook URLs use the address)."""
+    """A trustme CA and a certificate for 127.0.0.1 and the other webhook hosts (the
+    webhook URLs use the addresses)."""
     ca = trustme.CA()
     bundle, pem = directory / "ca.pem", directory / "server.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    hosts = ["127.0.0.1", *(f"127.0.1.{n}" for n in range(1, WEBHOOK_HOSTS + 1))]
+    ca.issue_cert(*hosts).private_key_and_cert_chain_pem.write_to_path(str(pem))
     return Certificates(bundle, pem)
 
 
@@ -126,6 +131,7 @@ class Receiver:
             f"--pem={self._certificates.server_pem}",
             f"--secret={self._secret}",
             f"--port-file={port_file}",
+            f"--hosts={WEBHOOK_HOSTS}",
         ]
         with (
             running(argv, env=None, log=self._directory / "receiver.log"),

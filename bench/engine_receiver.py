@@ -113,6 +113,7 @@ def main() -> None:
         pem=args.pem,
         port_file=args.port_file,
         host=args.host,
+        more_hosts=args.hosts,
         # Hung requests would otherwise hold the shutdown until the caller kills it.
         timeout_graceful_shutdown=1,
     )

@@ -442,7 +442,7 @@ def measure_hang(work: Path, collected: Collected, *, rounds: int, samples: int)
             for variant in order:
                 db = work / f"hang{number}-{variant}.db"
                 world = prepare_world(
-                    db,
+                    f"sqlite:///{db}",
                     mailboxes=100,
                     hook_url=f"{receiver.url}/hook",
                     latency_url=f"{receiver.url}/lat",

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
 from mailnotify import events
 from mailnotify.bulk import insert_many as _insert_many
 from mailnotify.bulk import marker as _marker
+from mailnotify.bulk import update_many as _update_many
 from mailnotify.errors import FieldError, validation_failed
 from mailnotify.models import (
     Channel,
@@ -227,14 +229,26 @@ def _load_mailboxes(connection: Connection, codes: Sequence[str]) -> dict[str, _
     # than the query.
     found: dict[str, _Stored] = {}
     marker = _marker(connection)
+    columns = (
+        "SELECT email_code, space_level, messages_level, observed_us, email_address,"
+        " domain_name FROM mailboxes"
+    )
     cursor = connection.connection.cursor()
     try:
+        if connection.dialect.name == "postgresql":
+            # One parameter, no statement text that grows with the batch; a JSON array
+            # of the codes is made in C, where the driver builds a list's array in Python.
+            cursor.execute(
+                f"{columns} WHERE email_code IN (SELECT json_array_elements_text(%s::json))",
+                (orjson.dumps(codes).decode(),),
+            )
+            for code, *stored in cursor.fetchall():
+                found[code] = tuple(stored)
+            return found
         for start in range(0, len(codes), _BOX_CHUNK):
             chunk = codes[start : start + _BOX_CHUNK]
             cursor.execute(
-                "SELECT email_code, space_level, messages_level, observed_us, email_address,"  # noqa: S608 (markers only)
-                " domain_name FROM mailboxes"
-                f" WHERE email_code IN ({', '.join([marker] * len(chunk))})",
+                f"{columns} WHERE email_code IN ({', '.join([marker] * len(chunk))})",
                 tuple(chunk),
             )
             for code, *stored in cursor.fetchall():
@@ -504,11 +518,6 @@ def _write_mailboxes(
     table = table_of(Mailbox).name
     if inserts:
         _insert_many(connection, table, ("email_code", *_PLACE, *_VALUES), inserts)
-    marker = _marker(connection)
     for rows, columns in ((updates, _VALUES), (moves, (*_PLACE, *_VALUES))):
         if rows:
-            assignments = ", ".join(f"{column} = {marker}" for column in columns)
-            connection.exec_driver_sql(
-                f"UPDATE {table} SET {assignments} WHERE email_code = {marker}",  # noqa: S608 (names are ours)
-                rows,
-            )
+            _update_many(connection, table, "email_code", columns, rows)

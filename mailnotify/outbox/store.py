@@ -314,33 +314,48 @@ class Store:
                 attempt = _attempt(result)
                 if attempt is not None:
                     attempts.append(attempt)
-                self._endpoint(connection, result, str(row["status"]), now)
             if attempts:
                 connection.execute(insert(table_of(DeliveryAttempt)), attempts)
+            self._endpoints(connection, recorded, now)
         if self._on_recorded is not None:
             for job, status in recorded:
                 self._on_recorded(job, status, now)
         return min(retries, default=None)
 
-    def _endpoint(self, connection: Connection, result: Result, status: str, now: int) -> None:
-        """Keep the webhook endpoint's health where its delivery's failure is handled."""
-        job = result.job
-        if self._health is None or job.channel is not Channel.webhook or job.user_id is None:
+    def _endpoints(
+        self, connection: Connection, recorded: Sequence[tuple[Job, str]], now: int
+    ) -> None:
+        """Keep the webhook endpoints' health where their deliveries' failures are handled.
+
+        Each account's settings row is written once per batch, and the rows in the order of
+        their keys: workers recording at the same time then lock them in one order, and
+        never deadlock (which would lose a batch's record, and send it all again).
+        """
+        if self._health is None:
             return
-        # A failed ping changes nothing else (CONTRACT §7); a successful one heals.
-        final_failure = status == DeliveryStatus.failed.value and job.action_type != PING
-        if status == DeliveryStatus.delivered.value:
-            self._health.succeeded(connection, user_id=job.user_id, now_ms=now)
-        elif final_failure and self._health.failed_for_good(
-            connection,
-            user_id=job.user_id,
-            now_ms=now,
-            disable_after_ms=self._disable_after_ms,
-        ):
-            logger.warning(
-                "webhook endpoint disabled after its schedule was spent",
-                extra={"user_id": job.user_id, "delivery_id": job.delivery_id},
-            )
+        delivered: set[int] = set()
+        failed: dict[int, Job] = {}
+        for job, status in recorded:
+            if job.channel is not Channel.webhook or job.user_id is None:
+                continue
+            if status == DeliveryStatus.delivered.value:
+                delivered.add(job.user_id)
+            # A failed ping changes nothing else (CONTRACT §7); a successful one heals.
+            elif status == DeliveryStatus.failed.value and job.action_type != PING:
+                failed.setdefault(job.user_id, job)
+        for user_id in sorted(delivered | set(failed)):
+            if user_id in delivered:
+                self._health.succeeded(connection, user_id=user_id, now_ms=now)
+            elif self._health.failed_for_good(
+                connection,
+                user_id=user_id,
+                now_ms=now,
+                disable_after_ms=self._disable_after_ms,
+            ):
+                logger.warning(
+                    "webhook endpoint disabled after its schedule was spent",
+                    extra={"user_id": user_id, "delivery_id": failed[user_id].delivery_id},
+                )
 
     def _safe_row(self, result: Result, now: int) -> dict[str, object] | None:
         """The row of ``result``; one row that cannot be made is that job's failed attempt."""

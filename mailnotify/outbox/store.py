@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
+    Table,
     and_,
     bindparam,
     case,
@@ -53,6 +55,11 @@ logger = logging.getLogger("mailnotify.worker")
 _ERROR_MAX = 500
 _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error", "attempts")
 _PHRASE_MAX = 200
+
+
+def _still_leased(table: Table) -> ColumnElement[bool]:
+    """The row ``b_id``, if it is still under the lease ``b_lease`` (no one took it over)."""
+    return and_(table.c.id == bindparam("b_id"), table.c.lease_until_ms == bindparam("b_lease"))
 
 
 # Told of each recorded outcome once committed: the job, its new status, and when.
@@ -212,12 +219,7 @@ class Store:
         with writing(self._engine) as session:
             session.connection().execute(
                 update(table)
-                .where(
-                    and_(
-                        table.c.id == bindparam("b_id"),
-                        table.c.lease_until_ms == bindparam("b_lease"),
-                    )
-                )
+                .where(_still_leased(table))
                 .values(
                     lease_until_ms=None,
                     attempts=table.c.attempts - 1,
@@ -289,12 +291,7 @@ class Store:
         ]
         change = (
             update(table)
-            .where(
-                and_(
-                    table.c.id == bindparam("b_id"),
-                    table.c.lease_until_ms == bindparam("b_lease"),
-                )
-            )
+            .where(_still_leased(table))
             .values(
                 {
                     **{k: bindparam(k) for k in _RECORDED},

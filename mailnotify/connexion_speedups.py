@@ -18,6 +18,8 @@ from connexion.context import receive, scope
 from connexion.decorators import StarletteDecorator
 from connexion.utils import inspect_function_arguments
 
+from mailnotify.parsed_body import ParsedBodyRequest
+
 
 @functools.cache
 def _arguments(function: Callable[..., Any]) -> tuple[tuple[str, ...], bool]:
@@ -39,9 +41,7 @@ class _OnceDecorator(StarletteDecorator):  # type: ignore[misc]
         @functools.wraps(function)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             nonlocal decorated
-            request = self.framework.get_request(
-                uri_parser=self.uri_parser, scope=scope, receive=receive
-            )
+            request = ParsedBodyRequest(scope, receive, uri_parser=self.uri_parser)
             if decorated is None:
                 decorated = self.decorate(function)
             return await decorated(request)

@@ -15,10 +15,15 @@ from mailnotify.errors import FieldError, validation_failed
 INVALID = "invalid"
 
 
+def connexion_context(scope: Scope) -> dict[str, Any]:
+    """Connexion's per-request context, where one phase leaves values for the next."""
+    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+    return context
+
+
 def pending(scope: Scope) -> list[FieldError]:
     """The failures found so far for this request, kept in Connexion's context."""
-    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
-    found: list[FieldError] = context.setdefault(INVALID, [])
+    found: list[FieldError] = connexion_context(scope).setdefault(INVALID, [])
     return found
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import functools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,9 @@ from mailnotify.destinations import InvalidDestination, check_email, check_webho
 from mailnotify.errors import MAX_LISTED, ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
 from mailnotify.json_body import MAX_BODY, body_error, join_path, parse_body
+from mailnotify.parsed_body import keep
 from mailnotify.pending_errors import pending
+from mailnotify.schema_keywords import QUIET_KEYWORDS
 
 _TYPE_NAMES = {
     "boolean": "a boolean",
@@ -162,21 +163,8 @@ def collect_errors(
     return [item for _, item in best.values()], None
 
 
-@functools.lru_cache(maxsize=256)
-def _anchored(pattern: str) -> re.Pattern[str]:
-    # Python's "$" also matches before a final newline; ECMA's (the spec's) does not.
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
 _RequestValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft4RequestValidator, {"pattern": _pattern}
+    Draft4RequestValidator, QUIET_KEYWORDS
 )
 
 
@@ -303,6 +291,23 @@ def _body_error(description: str, scope: Scope) -> ApiError:
     return validation_failed([*pending(scope), *body_error(description).errors])
 
 
+async def _read_body(receive: Receive, scope: Scope) -> bytes:
+    """The whole body, refused past ``MAX_BODY``.
+
+    The chunks go into one growing buffer: a list of them joined at the end would hold
+    the body twice, and leave the chunks' memory to the event loop's heap.
+    """
+    buffer = bytearray()
+    more_body = True
+    while more_body:
+        message = await receive()
+        buffer += message.get("body", b"")
+        if len(buffer) > MAX_BODY:
+            raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
+        more_body = message.get("more_body", False)
+    return bytes(buffer)
+
+
 def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyValidator]:
     """A JSON body validator class bound to the server's format rules."""
     compiled: dict[int, CompiledSchema] = {}
@@ -319,20 +324,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             self._compiled = compiled[key]
 
         async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-            chunks: list[bytes] = []
-            size = 0
-            more_body = True
-            while more_body:
-                message = await receive()
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > MAX_BODY:
-                    raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
-                more_body = message.get("more_body", False)
-            raw = b"".join(chunks)
-            # The handler reads the body again from one message: the chunks are not kept
-            # beside their joined copy.
-            del chunks
+            raw = await _read_body(receive, scope)
             messages: list[MutableMapping[str, Any]] = [
                 {"type": "http.request", "body": raw, "more_body": False}
             ]
@@ -347,14 +339,16 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             try:
                 if len(raw) > INLINE_BODY:
                     loop = asyncio.get_running_loop()
-                    found += await loop.run_in_executor(threads, self._check, raw)
+                    body, failed = await loop.run_in_executor(threads, self._check, raw)
                 else:
-                    found += self._check(raw)
+                    body, failed = self._check(raw)
             except ApiError as error:
                 raise validation_failed([*found, *error.errors]) from None
+            found += failed
+            keep(scope, body)
             return self._insert_messages(receive, messages=messages), scope
 
-        def _check(self, raw: bytes) -> list[FieldError]:
+        def _check(self, raw: bytes) -> tuple[object, list[FieldError]]:
             body, errors = parse_body(raw)
             if not isinstance(body, dict):
                 raise body_error("must be a JSON object")
@@ -363,7 +357,7 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 # One description per field: the schema's, where it has one.
                 named = {error.field for error in found}
                 found += [error for error in errors if error.field not in named]
-            return found
+            return body, found
 
     return CollectingJSONBodyValidator
 

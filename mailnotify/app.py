@@ -22,7 +22,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from sqlalchemy import Engine
 
-from mailnotify import connexion_speedups
+from mailnotify import connexion_speedups, memory
 from mailnotify.auth import roles_by_operation, security_map
 from mailnotify.config import Settings, load_settings
 from mailnotify.error_handling import AllowIndex, error_handler, handled_types
@@ -199,6 +199,7 @@ def app_from_environment() -> AsyncApp:
     uvicorn calls it in each server process (``factory=True``; see mailnotify.server).
     """
     app = create_app(load_settings())
+    memory.return_large_blocks()
     # The app's many objects (spec, validators, models) live as long as the
     # process. Left to the collector, every full pass walks them all: a stall that shows
     # at p99. Frozen, a full pass walks only what requests left behind.

@@ -17,14 +17,8 @@ MAX_BODY = 16 * 2**20
 # parsing. It leaves room above the largest valid body, a full usage batch.
 MAX_VALUES = 500_000
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-_ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = "must not contain a lone surrogate (invalid Unicode)"
-# Above this size a body shaped like a batch is parsed an item at a time.
-PIECEWISE = 256 * 2**10
-# ``{"name": [`` at the start of a batch, and the gap between two of its objects.
-_BATCH_HEAD = re.compile(rb'\s*\{\s*("[^"\\]*")\s*:\s*\[\s*')
-_ITEM_GAP = re.compile(rb"\}\s*,\s*\{")
-_WHITESPACE = b" \t\r\n"
 
 
 def body_error(description: str) -> ApiError:
@@ -37,8 +31,9 @@ def join_path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _value_bound(raw: bytes) -> int:
-    return 1 + raw.count(b",") + raw.count(b":") + raw.count(b"[")
+def count_values(raw: bytes) -> int:
+    """How many JSON values ``raw`` may hold at most, but for the first (see MAX_VALUES)."""
+    return raw.count(b",") + raw.count(b":") + raw.count(b"[")
 
 
 def _clean(text: str) -> str | None:
@@ -50,7 +45,7 @@ def _clean(text: str) -> str | None:
     return None
 
 
-def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) -> Any:
+def without_lone_surrogates(value: Any, where: str, found: list[FieldError]) -> Any:
     """A copy of ``value`` where every lone surrogate (which ``\\ud800`` escapes make and
     no encoder takes) is replaced, and each string or key holding one named in ``found``."""
     if isinstance(value, str):
@@ -61,7 +56,7 @@ def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) ->
         return cleaned
     if isinstance(value, list):
         return [
-            _without_lone_surrogates(item, join_path(where, str(i)), found)
+            without_lone_surrogates(item, join_path(where, str(i)), found)
             for i, item in enumerate(value)
         ]
     if isinstance(value, dict):
@@ -71,46 +66,9 @@ def _without_lone_surrogates(value: Any, where: str, found: list[FieldError]) ->
             name = key if cleaned is None else cleaned
             if cleaned is not None:
                 found.append(FieldError(join_path(where, name), _LONE_SURROGATE))
-            copy[name] = _without_lone_surrogates(item, join_path(where, name), found)
+            copy[name] = without_lone_surrogates(item, join_path(where, name), found)
         return copy
     return value
-
-
-def _skip_back(raw: bytes, end: int, expected: int) -> int:
-    """Where ``raw[:end]`` ends once trailing whitespace and then ``expected`` are
-    dropped; -1 when the byte there is not ``expected``."""
-    while end > 0 and raw[end - 1] in _WHITESPACE:
-        end -= 1
-    return end - 1 if end > 0 and raw[end - 1] == expected else -1
-
-
-def _loads_batch(raw: bytes) -> object | None:
-    """A body shaped ``{"name": [{...}, {...}, ...]}`` parsed one object at a time, or
-    None when it is not of that shape (or a piece is no JSON: then the whole is parsed).
-
-    One parse of a whole large body holds the interpreter lock throughout, and every
-    other request (health probes included) waits for it; between pieces they do not.
-    Splitting at each ``},{`` gap is safe to trust once every piece parses: a text that
-    is ``[`` valid values joined by commas ``]`` has exactly those values as its items,
-    so a gap inside a string shows as a piece that does not parse.
-    """
-    head = _BATCH_HEAD.match(raw)
-    stop = _skip_back(raw, _skip_back(raw, len(raw), ord("}")), ord("]"))
-    if head is None or stop < head.end():
-        return None
-    view = memoryview(raw)
-    items: list[object] = []
-    start = head.end()
-    try:
-        if stop > start:
-            for gap in _ITEM_GAP.finditer(raw, start, stop):
-                items.append(orjson.loads(view[start : gap.start() + 1]))
-                start = gap.end() - 1
-            items.append(orjson.loads(view[start:stop]))
-        name = orjson.loads(head.group(1))
-    except orjson.JSONDecodeError:
-        return None
-    return {name: items}
 
 
 def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
@@ -118,15 +76,14 @@ def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
 
     Its cost is bounded before anything is built: at most ``MAX_VALUES`` values.
     """
-    if _value_bound(raw) > MAX_VALUES:
+    if 1 + count_values(raw) > MAX_VALUES:
         raise body_error(f"must hold at most {MAX_VALUES} JSON values")
-    if not _ESCAPED_SURROGATE_BYTES.search(raw):
+    if not ESCAPED_SURROGATE_BYTES.search(raw):
         # orjson reads the bytes without a decoded copy and holds the interpreter lock
         # for a fraction of json's time; anything it refuses (bad UTF-8, NaN, huge
         # integers, deep nesting) takes the careful path below, which says why.
         try:
-            parsed = _loads_batch(raw) if len(raw) > PIECEWISE else None
-            return (orjson.loads(raw) if parsed is None else parsed), []
+            return orjson.loads(raw), []
         except orjson.JSONDecodeError:
             pass
     try:
@@ -139,5 +96,5 @@ def parse_body(raw: bytes) -> tuple[object, list[FieldError]]:
         raise body_error("must be valid JSON") from None
     found: list[FieldError] = []
     if _ESCAPED_SURROGATE.search(text):
-        body = _without_lone_surrogates(body, "", found)
+        body = without_lone_surrogates(body, "", found)
     return body, found

@@ -24,10 +24,11 @@ from jsonschema.protocols import Validator
 from starlette.types import Receive, Scope
 
 from mailnotify.addresses import AddressPolicy
+from mailnotify.batch_reader import BatchReader
 from mailnotify.destinations import InvalidDestination, check_email, check_webhook_url
 from mailnotify.errors import MAX_LISTED, ApiError, FieldError, validation_failed
 from mailnotify.intake import parse_timestamp
-from mailnotify.json_body import MAX_BODY, body_error, join_path, parse_body
+from mailnotify.json_body import body_error, join_path
 from mailnotify.parsed_body import keep
 from mailnotify.pending_errors import pending
 from mailnotify.schema_keywords import QUIET_KEYWORDS
@@ -291,21 +292,18 @@ def _body_error(description: str, scope: Scope) -> ApiError:
     return validation_failed([*pending(scope), *body_error(description).errors])
 
 
-async def _read_body(receive: Receive, scope: Scope) -> bytes:
-    """The whole body, refused past ``MAX_BODY``.
-
-    The chunks go into one growing buffer: a list of them joined at the end would hold
-    the body twice, and leave the chunks' memory to the event loop's heap.
-    """
-    buffer = bytearray()
+async def _read_body(receive: Receive, scope: Scope) -> BatchReader:
+    """The body read while it arrives, refused as soon as it is over a bound."""
+    reader = BatchReader()
     more_body = True
-    while more_body:
-        message = await receive()
-        buffer += message.get("body", b"")
-        if len(buffer) > MAX_BODY:
-            raise _body_error(f"must be at most {MAX_BODY // 2**20} MiB", scope)
-        more_body = message.get("more_body", False)
-    return bytes(buffer)
+    try:
+        while more_body:
+            message = await receive()
+            reader.feed(message.get("body", b""))
+            more_body = message.get("more_body", False)
+    except ApiError as error:
+        raise _body_error(error.errors[0].description, scope) from None
+    return reader
 
 
 def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyValidator]:
@@ -324,11 +322,12 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
             self._compiled = compiled[key]
 
         async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-            raw = await _read_body(receive, scope)
+            reader = await _read_body(receive, scope)
+            # The handler's body is the value kept below: the bytes are not read again.
             messages: list[MutableMapping[str, Any]] = [
-                {"type": "http.request", "body": raw, "more_body": False}
+                {"type": "http.request", "body": b"", "more_body": False}
             ]
-            if not raw:
+            if not reader.size:
                 if self._required:
                     raise _body_error("is required", scope)
                 return self._insert_messages(receive, messages=messages), scope
@@ -337,19 +336,19 @@ def body_validator_class(checker: FormatChecker) -> type[AbstractRequestBodyVali
                 raise ApiError(415, (FieldError("body", "must be application/json"),))
             found = pending(scope)
             try:
-                if len(raw) > INLINE_BODY:
+                if reader.size > INLINE_BODY:
                     loop = asyncio.get_running_loop()
-                    body, failed = await loop.run_in_executor(threads, self._check, raw)
+                    body, failed = await loop.run_in_executor(threads, self._check, reader)
                 else:
-                    body, failed = self._check(raw)
+                    body, failed = self._check(reader)
             except ApiError as error:
                 raise validation_failed([*found, *error.errors]) from None
             found += failed
             keep(scope, body)
             return self._insert_messages(receive, messages=messages), scope
 
-        def _check(self, raw: bytes) -> tuple[object, list[FieldError]]:
-            body, errors = parse_body(raw)
+        def _check(self, reader: BatchReader) -> tuple[object, list[FieldError]]:
+            body, errors = reader.finish()
             if not isinstance(body, dict):
                 raise body_error("must be a JSON object")
             found = self._compiled.errors(body)

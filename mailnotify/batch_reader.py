@@ -40,6 +40,9 @@ _WHITESPACE = b" \t\r\n"
 _HEAD_ROOM = 1024
 _MAX_PIECE = 16 * 2**10
 _MAX_MISSES = 4
+# Object by object is the slow way, taken when a chunk's objects do not parse as one
+# run; a chunk of tiny objects would hold the event loop for tens of milliseconds.
+_MAX_ONE_BY_ONE = 512
 
 
 class BatchReader:
@@ -109,7 +112,7 @@ class BatchReader:
             del self._buffer[: last[1]]
             self._search, self._misses = 0, 0
         # What that could not take goes object by object.
-        while True:
+        for _ in range(_MAX_ONE_BY_ONE):
             gap = _ITEM_GAP.search(self._buffer, self._search)
             if gap is None:
                 # A gap may begin at the last brace and end in a chunk still to come.
@@ -126,6 +129,7 @@ class BatchReader:
                 self._give_up_past(gap.start())
                 if not self._streaming:
                     return
+        self._streaming = False
 
     def _give_up_past(self, piece: int) -> None:
         if piece > _MAX_PIECE or self._misses > _MAX_MISSES:

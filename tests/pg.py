@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -109,3 +110,35 @@ def postgres_for_tests() -> Iterator[str]:
         yield url
     finally:
         server.__exit__(None, None, None)
+
+
+def postgres_pids(port: int) -> list[int]:
+    """The postmaster listening on ``port`` and every child it has."""
+    postmaster = None
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid"))
+        parents[int(entry.name)] = ppid
+        if b"-p" in command and str(port).encode() in command and b"postgres" in command[0]:
+            postmaster = int(entry.name)
+    assert postmaster is not None, "no postmaster found"
+    return [postmaster, *(pid for pid, ppid in parents.items() if ppid == postmaster)]
+
+
+@contextmanager
+def stopped(pids: list[int]) -> Iterator[None]:
+    """The processes ``pids`` stopped (SIGSTOP) for the block, as a hung server looks."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -22,41 +21,10 @@ from sqlalchemy import create_engine, exc, text
 from mailnotify.db import Database, make_engine
 from mailnotify.outage import DatabaseUnavailable
 from tests.conformance.live_server import BIN, free_port, wait_until_ready
-from tests.pg import postgres_for_tests
+from tests.pg import postgres_for_tests, postgres_pids, stopped
 
 # The server's database deadline: /healthz must answer well within it, API calls soon after.
 DEADLINE = 4
-
-
-def _postgres_pids(port: int) -> list[int]:
-    """The postmaster listening on ``port`` and every child it has."""
-    postmaster = None
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid"))
-        parents[int(entry.name)] = ppid
-        if b"-p" in command and str(port).encode() in command and b"postgres" in command[0]:
-            postmaster = int(entry.name)
-    assert postmaster is not None, "no postmaster found"
-    return [postmaster, *(pid for pid, ppid in parents.items() if ppid == postmaster)]
-
-
-@contextmanager
-def _stopped(pids: list[int]) -> Iterator[None]:
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        for pid in pids:
-            os.kill(pid, signal.SIGCONT)
 
 
 @contextmanager
@@ -121,7 +89,7 @@ def test_defect_3_hung_postgresql_freezes_nothing_and_defect_9_logs_the_outage_o
             response = httpx.request(method, url, timeout=30, **kwargs)  # type: ignore[arg-type]
             return time.monotonic() - started, response
 
-        with _stopped(_postgres_pids(port)), ThreadPoolExecutor(16) as pool:
+        with stopped(postgres_pids(port)), ThreadPoolExecutor(16) as pool:
             # Enough API calls at once to hold every database thread of the server.
             calls = [
                 pool.submit(timed, "GET", settings_url, headers=headers) for _ in range(10)

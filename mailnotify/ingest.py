@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from mailnotify.db import writing
 from mailnotify.errors import ApiError, FieldError
+from mailnotify.ingest_overlap import Overlapped
 from mailnotify.intake import UsageResult, apply_usage
 from mailnotify.quota import Thresholds
 from mailnotify.validation import CompiledSchema
@@ -168,7 +169,7 @@ def ingest(
     started = time.monotonic()
     meter = Progress(path.stat().st_size, progress)
 
-    def apply(reports: list[Any]) -> UsageResult:
+    def apply(reports: Sequence[Any]) -> UsageResult:
         with writing(engine) as session:
             if session.connection().dialect.name == "sqlite":
                 session.connection().exec_driver_sql(
@@ -181,6 +182,9 @@ def ingest(
                 now_ms=now_ms,
             )
 
+    overlapped = None
+    if engine.dialect.name == "postgresql":
+        overlapped = Overlapped(engine, thresholds=thresholds, now_ms=now_ms)
     # Every batch makes tens of thousands of objects that live until the next one, so
     # the collector would run often and walk everything each time: the modules and spec
     # loaded so far are never garbage (frozen, they are not walked), and the batches'
@@ -189,7 +193,11 @@ def ingest(
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, *thresholds_before[1:])
     try:
-        _apply_file(path, schema, apply, summary, meter)
+        if overlapped is None:
+            _apply_file(path, schema, apply, summary, meter)
+        else:
+            with overlapped:
+                _apply_file(path, schema, overlapped, summary, meter)
     finally:
         gc.set_threshold(*thresholds_before)
         gc.unfreeze()
@@ -217,7 +225,7 @@ def _analyze(engine: Engine) -> None:
 def _apply_file(
     path: Path,
     schema: CompiledSchema,
-    apply: Callable[[list[Any]], UsageResult],
+    apply: Callable[[Sequence[Any]], UsageResult],
     summary: Summary,
     meter: Progress,
 ) -> None:

@@ -20,6 +20,7 @@ from mailnotify import events
 from mailnotify.bulk import insert_many as _insert_many
 from mailnotify.bulk import marker as _marker
 from mailnotify.bulk import update_many as _update_many
+from mailnotify.db import connection_of
 from mailnotify.errors import FieldError, validation_failed
 from mailnotify.models import (
     Channel,
@@ -89,12 +90,12 @@ class _Actions:
     email_overquota_email: bool
 
 
-def _actions(session: Session, user_ids: Iterable[int]) -> dict[int, _Actions]:
+def _actions(db: Session | Connection, user_ids: Iterable[int]) -> dict[int, _Actions]:
     wanted = sorted(set(user_ids))
     found: dict[int, _Actions] = {}
     table = table_of(NotificationSettings)
     for start in range(0, len(wanted), _CHUNK):
-        rows = session.connection().execute(
+        rows = connection_of(db).execute(
             select(
                 table.c.user_id,
                 table.c.email_overquota_callback,
@@ -107,11 +108,14 @@ def _actions(session: Session, user_ids: Iterable[int]) -> dict[int, _Actions]:
     return found
 
 
+# On PostgreSQL, usage batches run one at a time so that two batches never race on the
+# same mailbox (SQLite's BEGIN IMMEDIATE already gives that): an advisory lock of this key.
+INTAKE_LOCK = 7350001
+
+
 def _serialize_intake(session: Session) -> None:
-    # On PostgreSQL, usage batches run one at a time so that two batches never race on
-    # the same mailbox; SQLite's BEGIN IMMEDIATE already gives that.
     if session.connection().dialect.name == "postgresql":
-        session.connection().execute(text("SELECT pg_advisory_xact_lock(7350001)"))
+        session.connection().execute(text(f"SELECT pg_advisory_xact_lock({INTAKE_LOCK})"))
 
 
 class UnknownUserCode(LookupError):
@@ -370,10 +374,58 @@ def apply_usage(
     ``reports`` are in their JSON form and have passed the ``UsageReport`` schema.
     """
     _serialize_intake(session)
-    connection = session.connection()
+    judged = judge_usage(
+        session.connection(), reports=reports, thresholds=thresholds, now_ms=now_ms
+    )
+    write_usage(session.connection(), judged)
+    return judged.result
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A batch judged against the stored mailboxes: what writing it changes."""
+
+    result: UsageResult
+    # The last applied report of each mailbox, and where each mailbox stands after it.
+    latest: Mapping[str, Mapping[str, Any]]
+    states: Mapping[str, _State]
+    stored: Mapping[str, _Stored]
+    outbox: Outbox
+
+    def after(self) -> dict[str, _Stored]:
+        """The mailboxes this batch changes, as they are stored once it is written."""
+        return {
+            code: (*self.states[code], report["email_address"], report["domain_name"].lower())
+            for code, report in self.latest.items()
+        }
+
+
+def write_usage(connection: Connection, judged: Judged) -> None:
+    """Store what ``judge_usage`` decided: mailboxes, events and their deliveries."""
+    _write_mailboxes(connection, judged.latest, judged.states, judged.stored)
+    judged.outbox.write(connection)
+
+
+def judge_usage(
+    connection: Connection,
+    *,
+    reports: Sequence[Mapping[str, Any]],
+    thresholds: Thresholds,
+    now_ms: int,
+    newer: Mapping[str, _Stored] | None = None,
+) -> Judged:
+    """Judge a batch (see ``apply_usage``) without writing anything.
+
+    ``newer`` are mailboxes as a batch not yet committed stores them: they replace what
+    ``connection`` reads. The caller keeps other writers out in between.
+    """
     owners = _load_owners(connection, sorted({r["domain_name"].lower() for r in reports}))
     stored = _load_mailboxes(connection, sorted({r["email_code"] for r in reports}))
-    actions = _actions(session, (u for o in owners.values() for u in o.users()))
+    if newer:
+        stored.update(
+            (code, newer[code]) for code in {r["email_code"] for r in reports} & newer.keys()
+        )
+    actions = _actions(connection, (u for o in owners.values() for u in o.users()))
     outbox = Outbox(now=utcnow(), now_ms=now_ms)
     suffixes = {name: "@" + name for name in owners}
     states: dict[str, _State] = {code: row[:3] for code, row in stored.items()}
@@ -383,13 +435,27 @@ def apply_usage(
     applied = ignored = 0
     horizon = _horizon(now_ms)
     for index, report in enumerate(reports):
-        errors += _report_errors(index, report, suffixes, horizon)
+        domain = report["domain_name"].lower()
+        suffix = suffixes.get(domain)
+        try:
+            observed = parse_timestamp(report["observed_at"])
+        except ValueError:
+            observed = None
+        # What _report_errors checks, inline for the common case where all is well.
+        if (
+            suffix is None
+            or observed is None
+            or observed > horizon
+            or not report["email_address"].lower().endswith(suffix)
+        ):
+            errors += _report_errors(index, report, suffixes, horizon)
         if errors:
             # The batch is refused; what remains is only checked.
             continue
-        domain = report["domain_name"].lower()
+        if observed is None:
+            # The schema let through a time this cannot read: the error it always was.
+            observed = parse_timestamp(report["observed_at"])
         code = report["email_code"]
-        observed = parse_timestamp(report["observed_at"])
         state = states.get(code)
         if state is None:
             space_level = messages_level = _NORMAL
@@ -430,9 +496,8 @@ def apply_usage(
             )
     if errors:
         raise validation_failed(errors)
-    _write_mailboxes(connection, latest, states, stored)
-    outbox.write(session)
-    return UsageResult(applied=applied, ignored=ignored, events=len(outbox.events))
+    result = UsageResult(applied=applied, ignored=ignored, events=len(outbox.events))
+    return Judged(result, latest, states, stored, outbox)
 
 
 def _quota_event(

@@ -117,6 +117,7 @@ class Domain(SQLModel, table=True):
 class Mailbox(SQLModel, table=True):
     """A mailbox's last applied usage report and its quota level per metric."""
 
+    # On PostgreSQL its pages keep room for updates (migration 0006: fillfactor).
     __tablename__ = "mailboxes"
 
     email_code: str = Field(primary_key=True, max_length=64)

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from mailnotify.bulk import bind, insert_many
+from mailnotify.db import connection_of
 from mailnotify.models import Channel, Delivery, Event, new_delivery_id, table_of
 from mailnotify.outbox.wake import notify_in
 
@@ -61,9 +63,9 @@ class Outbox:
                 )
             )
 
-    def write(self, session: Session) -> None:
+    def write(self, db: Session | Connection) -> None:
         """Insert what was collected (deliveries wait: nothing leased, no error yet)."""
-        connection = session.connection()
+        connection = connection_of(db)
         if self.events:
             created = bind(connection, Event, "created_at")(self.now)
             rows = [(i, a, d, created, b) for i, a, d, b in self.events]

@@ -141,3 +141,18 @@ def test_0004_gives_existing_deliveries_public_ids_and_creation_times(
     for public_id in ids:
         assert public_id.startswith("dlv_" + format(int(created.timestamp() * 1000) * 1000, "013x"))
         assert len(public_id) == 39
+
+
+def test_0006_leaves_room_for_hot_updates_of_mailboxes(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    migrate.upgrade(engine, "0005")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            options = connection.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'mailboxes'")
+            ).scalar_one()
+            assert options == ["fillfactor=50"]
+        version = connection.execute(text("SELECT version_num FROM alembic_version"))
+        assert version.scalar_one() == "0006"
+    engine.dispose()

@@ -48,7 +48,7 @@ async def update_notification_settings(
             health.made_healthy(connection, user_id=principal.user_id)
         return _resource(connection, principal.user_id)
 
-    return await runtime.database.change(update)
+    return await runtime.database.change(update, short=True)
 
 
 async def get_signing_secret(

@@ -5,20 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
 from mailnotify.outage import DatabaseUnavailable, Outage, database_unavailable
+from mailnotify.write_lock import WriteLock
 
 _BEGIN = "mailnotify_begin"
 T = TypeVar("T")
 logger = logging.getLogger("mailnotify.db")
+
+_BUSY_TIMEOUT_MS = 30000
+# A short write tries the event loop this often (waiting for the lock on a thread in
+# between) before it queues on the writer thread, which takes the lock in turn: no
+# writer starves.
+_SHORT_ATTEMPTS = 3
+_write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
 
 # libpq's smallest useful connect timeout is 2 s.
 _MIN_CONNECT_TIMEOUT = 2
@@ -61,7 +71,7 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -70,7 +80,52 @@ def make_engine(url: str, *, timeout: float | None = None) -> Engine:
         mode = connection.get_execution_options().get(_BEGIN, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _write_locks[engine] = WriteLock(os.path.abspath(database) + ".write-lock")
     return engine
+
+
+@contextmanager
+def write_locked(engine: Engine) -> Iterator[None]:
+    """Hold ``engine``'s cross-process write lock for the block (SQLite files only)."""
+    lock = _write_locks.get(engine)
+    if lock is None:
+        yield
+        return
+    with lock.held():
+        yield
+
+
+def change_now(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """Run ``work`` as :func:`changing` would, if no writer holds the database right now.
+
+    ``(False, None)`` when one does: nothing ran, and nothing waited (no ``flock`` wait,
+    no busy handler). Only SQLite files have the lock this needs; elsewhere it never runs.
+    """
+    lock = _write_locks.get(engine)
+    if lock is None:
+        return False, None
+    with lock.taken_now() as taken:
+        if not taken:
+            return False, None
+        with engine.connect() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                connection.execution_options(**{_BEGIN: "IMMEDIATE"})
+                try:
+                    transaction = connection.begin()
+                except exc.OperationalError as error:
+                    # A writer that does not take our lock (the sqlite3 shell) holds SQLite's.
+                    if getattr(error.orig, "sqlite_errorname", "") == "SQLITE_BUSY":
+                        return False, None
+                    raise
+                with transaction:
+                    return True, work(connection)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                cursor.close()
 
 
 @contextmanager
@@ -83,7 +138,7 @@ def reading(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """A session whose transaction holds the write lock (SQLite) and commits at the end."""
-    with Session(engine, expire_on_commit=False) as session:
+    with write_locked(engine), Session(engine, expire_on_commit=False) as session:
         session.connection(execution_options={_BEGIN: "IMMEDIATE"})
         yield session
         session.commit()
@@ -104,7 +159,7 @@ def looking_up(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def changing(engine: Engine) -> Iterator[Connection]:
     """A bare connection holding the write lock (SQLite) that commits at the end."""
-    with engine.connect() as connection:
+    with write_locked(engine), engine.connect() as connection:
         connection.execution_options(**{_BEGIN: "IMMEDIATE"})
         with connection.begin():
             yield connection
@@ -137,8 +192,32 @@ class Database:
 
         return await self._call(self._readers, run)
 
-    async def change(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a Core write transaction, on the writer threads."""
+    async def change(self, work: Callable[[Connection], T], *, short: bool = False) -> T:
+        """Run ``work`` in a Core write transaction, on the writer threads.
+
+        ``short`` work (a few statements on a few rows) runs on the event loop instead
+        when the database's write lock is free right now (SQLite files): no hop to a
+        thread, and no wait for the interpreter lock while the database's lock is held,
+        which under ``--workers`` keeps the other processes' writers waiting. The loop
+        still never waits on the database: when the lock is taken, a writer thread waits
+        for it to be free and the loop tries again; after a few tries the work waits its
+        turn on the writer threads.
+        """
+        if short and (lock := _write_locks.get(self.engine)) is not None:
+            for attempt in range(_SHORT_ATTEMPTS):
+                if attempt:
+                    # Wait for the holder on a thread, then write on the loop again: the
+                    # lock is held only while the loop runs the work, never across a
+                    # thread's waits for the interpreter lock.
+                    await self._call(self._writers, lock.wait_free)
+                try:
+                    ran, result = change_now(self.engine, work)
+                except Exception as error:
+                    self._observe(error)
+                    raise
+                if ran:
+                    self.outage.succeeded()
+                    return cast(T, result)
 
         def run() -> T:
             with changing(self.engine) as connection:
@@ -172,10 +251,13 @@ class Database:
             self.outage.failed(error)
             raise error from None
         except Exception as error:
-            if database_unavailable(error):
-                self.outage.failed(error)
-            else:  # the database answered; the work itself refused (a 422, say)
-                self.outage.succeeded()
+            self._observe(error)
             raise
         self.outage.succeeded()
         return result
+
+    def _observe(self, error: Exception) -> None:
+        if database_unavailable(error):
+            self.outage.failed(error)
+        else:  # the database answered; the work itself refused (a 422, say)
+            self.outage.succeeded()

@@ -109,23 +109,51 @@ def change_now(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T
     with lock.taken_now() as taken:
         if not taken:
             return False, None
-        with engine.connect() as connection:
-            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute("PRAGMA busy_timeout=0")
+        with engine.connect() as connection, _never_waiting(connection):
+            connection.execution_options(**{_BEGIN: "IMMEDIATE"})
             try:
-                connection.execution_options(**{_BEGIN: "IMMEDIATE"})
-                try:
-                    transaction = connection.begin()
-                except exc.OperationalError as error:
-                    # A writer that does not take our lock (the sqlite3 shell) holds SQLite's.
-                    if getattr(error.orig, "sqlite_errorname", "") == "SQLITE_BUSY":
-                        return False, None
-                    raise
-                with transaction:
-                    return True, work(connection)
-            finally:
-                cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-                cursor.close()
+                transaction = connection.begin()
+            except exc.OperationalError as error:
+                # A writer that does not take our lock (the sqlite3 shell) holds SQLite's.
+                if _busy(error):
+                    return False, None
+                raise
+            with transaction:
+                return True, work(connection)
+
+
+def read_now(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """Run ``work`` as :func:`looking_up` would, if it need not wait for any lock.
+
+    A SQLite reader in WAL mode waits for nobody, but for rare moments (another
+    connection recovering the WAL, say): then ``(False, None)``, having waited for
+    nothing; ``work`` must be a read, which may then run again. Only SQLite files.
+    """
+    if engine not in _write_locks:
+        return False, None
+    with engine.connect() as connection, _never_waiting(connection):
+        try:
+            return True, work(connection)
+        except exc.OperationalError as error:
+            if _busy(error):
+                return False, None
+            raise
+
+
+@contextmanager
+def _never_waiting(connection: Connection) -> Iterator[None]:
+    """Turn SQLite's busy handler off for the block: a lock held elsewhere is SQLITE_BUSY."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+
+def _busy(error: exc.OperationalError) -> bool:
+    return str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
 
 
 @contextmanager
@@ -183,8 +211,23 @@ class Database:
         self._writers = ThreadPoolExecutor(writers, thread_name_prefix="mailnotify-write")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="mailnotify-read")
 
-    async def read(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` on a connection for reads."""
+    async def read(self, work: Callable[[Connection], T], *, short: bool = False) -> T:
+        """Run ``work`` on a connection for reads, on the reader threads.
+
+        ``short`` work (a lookup of a few rows by key) runs on the event loop instead when
+        it need not wait for a lock (SQLite files): under load, the hops to a thread and
+        back cost more than the read, and most of all when the process is not busy enough
+        to batch them (``--workers 2``). It falls back to the reader threads otherwise.
+        """
+        if short:
+            try:
+                ran, result = read_now(self.engine, work)
+            except Exception as error:
+                self._observe(error)
+                raise
+            if ran:
+                self.outage.succeeded()
+                return cast(T, result)
 
         def run() -> T:
             with looking_up(self.engine) as connection:

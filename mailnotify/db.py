@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import os
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +25,12 @@ T = TypeVar("T")
 logger = logging.getLogger("mailnotify.db")
 
 _BUSY_TIMEOUT_MS = 30000
-# A short write tries the event loop this often (waiting for the lock on a thread in
-# between) before it queues on the writer thread, which takes the lock in turn: no
-# writer starves.
-_SHORT_ATTEMPTS = 3
+# A short write that finds the lock taken waits for it this long on the loop, in naps
+# (seconds): another process's short write holds it for less, and a hop to a thread and
+# back costs more CPU than the wait. Past that (a long writer such as ingest, or one that
+# does not take the lock) it queues on the writer thread, which waits for the lock.
+_SHORT_WAIT = 0.002
+_SHORT_NAP = 0.00005
 _write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
 
 # libpq's smallest useful connect timeout is 2 s.
@@ -140,6 +143,16 @@ def read_now(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T |
             raise
 
 
+def _change_soon(engine: Engine, work: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """:func:`change_now`, trying again in naps for up to ``_SHORT_WAIT``."""
+    ran, result = change_now(engine, work)
+    deadline = time.monotonic() + _SHORT_WAIT
+    while not ran and time.monotonic() < deadline:
+        time.sleep(_SHORT_NAP)
+        ran, result = change_now(engine, work)
+    return ran, result
+
+
 @contextmanager
 def _never_waiting(connection: Connection) -> Iterator[None]:
     """Turn SQLite's busy handler off for the block: a lock held elsewhere is SQLITE_BUSY."""
@@ -194,11 +207,13 @@ def changing(engine: Engine) -> Iterator[Connection]:
 
 
 class Database:
-    """The request path's gateway: every read and write runs on a thread, with a deadline.
+    """The request path's gateway: reads and writes run on threads, with a deadline.
 
-    The event loop never waits on the database: a hung server costs a request its
+    The event loop does not wait on the database: a hung server costs a request its
     deadline (then 503), never the other requests. A call abandoned at its deadline
-    before it began never begins.
+    before it began never begins. The one exception is short work on a SQLite file
+    (``short=True``), which runs on the loop when no lock is in its way (a write waits
+    for the lock at most ``_SHORT_WAIT``): a local file has no server to hang.
     """
 
     def __init__(self, engine: Engine, *, writers: int, readers: int, timeout: float) -> None:
@@ -239,28 +254,21 @@ class Database:
         """Run ``work`` in a Core write transaction, on the writer threads.
 
         ``short`` work (a few statements on a few rows) runs on the event loop instead
-        when the database's write lock is free right now (SQLite files): no hop to a
-        thread, and no wait for the interpreter lock while the database's lock is held,
-        which under ``--workers`` keeps the other processes' writers waiting. The loop
-        still never waits on the database: when the lock is taken, a writer thread waits
-        for it to be free and the loop tries again; after a few tries the work waits its
-        turn on the writer threads.
+        when the database's write lock is free within ``_SHORT_WAIT`` (SQLite files): no
+        hop to a thread, and no wait for the interpreter lock while the database's lock
+        is held, which under ``--workers`` keeps the other processes' writers waiting.
+        The loop waits at most that long on the database; past it, the work waits its
+        turn on the writer threads, with the request's deadline.
         """
-        if short and (lock := _write_locks.get(self.engine)) is not None:
-            for attempt in range(_SHORT_ATTEMPTS):
-                if attempt:
-                    # Wait for the holder on a thread, then write on the loop again: the
-                    # lock is held only while the loop runs the work, never across a
-                    # thread's waits for the interpreter lock.
-                    await self._call(self._writers, lock.wait_free)
-                try:
-                    ran, result = change_now(self.engine, work)
-                except Exception as error:
-                    self._observe(error)
-                    raise
-                if ran:
-                    self.outage.succeeded()
-                    return cast(T, result)
+        if short and self.engine in _write_locks:
+            try:
+                ran, result = _change_soon(self.engine, work)
+            except Exception as error:
+                self._observe(error)
+                raise
+            if ran:
+                self.outage.succeeded()
+                return cast(T, result)
 
         def run() -> T:
             with changing(self.engine) as connection:

@@ -78,15 +78,6 @@ class WriteLock:
         finally:
             self._mutex.release()
 
-    def wait_free(self) -> None:
-        """Return once nobody holds the lock (blocks: for a thread, never the event loop)."""
-        self._after_fork()
-        with self._mutex:
-            fd = self._open()
-            if fd >= 0:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
     def _after_fork(self) -> None:
         if self._pid != os.getpid():
             # A forked child shares its parent's open file description, and with it the

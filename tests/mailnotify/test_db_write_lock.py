@@ -1,4 +1,5 @@
-"""SQLite writers of every process queue on one OS lock beside the database file."""
+"""SQLite writers of every process queue on one OS lock beside the database file; short
+writes and reads run on the event loop when nothing is in their way."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from mailnotify.db import Database, change_now, changing, make_engine, write_locked
+from mailnotify.db import Database, change_now, changing, make_engine, read_now, write_locked
 
 # Holds an exclusive flock on argv[1] until its stdin closes; says so first.
 _HOLDER = """
@@ -153,20 +154,69 @@ def test_a_short_change_waits_off_the_loop_while_the_lock_is_held(engine: Engine
     asyncio.run(scenario())
 
 
-def test_a_short_change_writes_on_the_loop_once_the_holder_is_done(engine: Engine) -> None:
-    database = Database(engine, writers=1, readers=1, timeout=60)
+def _insert_where(connection: Connection) -> str:
+    _insert(connection)
+    return threading.current_thread().name
 
-    def thread_name(connection: Connection) -> str:
-        _insert(connection)
-        return threading.current_thread().name
+
+def test_a_short_change_writes_on_the_loop_when_the_lock_is_free(engine: Engine) -> None:
+    database = Database(engine, writers=1, readers=1, timeout=60)
+    where = asyncio.run(database.change(_insert_where, short=True))
+    assert where == threading.current_thread().name
+    assert _free_in_another_process(engine)
+
+
+def test_a_short_change_waits_for_a_long_holder_on_the_writer_thread(engine: Engine) -> None:
+    database = Database(engine, writers=1, readers=1, timeout=60)
 
     async def scenario() -> str:
         with _held_by_another_process(engine):
-            change = asyncio.ensure_future(database.change(thread_name, short=True))
+            change = asyncio.ensure_future(database.change(_insert_where, short=True))
             await asyncio.sleep(0.2)
+            assert not change.done()
         return await asyncio.wait_for(change, 30)
 
-    assert asyncio.run(scenario()) == threading.current_thread().name
+    assert asyncio.run(scenario()).startswith("mailnotify-write")
+
+
+def _count_where(connection: Connection) -> tuple[int, str]:
+    count = int(connection.execute(text("SELECT count(*) FROM t")).scalar_one())
+    return count, threading.current_thread().name
+
+
+def test_a_short_read_runs_on_the_loop_and_waits_for_no_writer(engine: Engine) -> None:
+    database = Database(engine, writers=1, readers=1, timeout=60)
+    with changing(engine) as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    # Another process's writer and a writer that knows nothing of our lock, both mid-way.
+    other = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (2)")
+    try:
+        with _held_by_another_process(engine):
+            started = time.monotonic()
+            count, where = asyncio.run(database.read(_count_where, short=True))
+            assert time.monotonic() - started < 5
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (count, where) == (1, threading.current_thread().name)
+
+
+def test_read_now_runs_only_on_sqlite_files(postgres_admin_url: str) -> None:
+    engine = make_engine(f"{postgres_admin_url}/postgres")
+    database = Database(engine, writers=1, readers=1, timeout=30)
+
+    def where(connection: Connection) -> str:
+        connection.execute(text("SELECT 1"))
+        return threading.current_thread().name
+
+    try:
+        assert read_now(engine, where) == (False, None)
+        name = asyncio.run(database.read(where, short=True))
+    finally:
+        engine.dispose()
+    assert name.startswith("mailnotify-read")
 
 
 def test_a_short_change_on_postgresql_runs_on_the_writer_threads(

@@ -211,14 +211,27 @@ class Database:
 
     The event loop does not wait on the database: a hung server costs a request its
     deadline (then 503), never the other requests. A call abandoned at its deadline
-    before it began never begins. The one exception is short work on a SQLite file
-    (``short=True``), which runs on the loop when no lock is in its way (a write waits
-    for the lock at most ``_SHORT_WAIT``): a local file has no server to hang.
+    before it began never begins. The one exception, with ``short_on_loop``, is short
+    work on a SQLite file (``short=True``), which runs on the loop when no lock is in
+    its way (a write waits for the lock at most ``_SHORT_WAIT``): a local file has no
+    server to hang.
     """
 
-    def __init__(self, engine: Engine, *, writers: int, readers: int, timeout: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        writers: int,
+        readers: int,
+        timeout: float,
+        short_on_loop: bool = False,
+    ) -> None:
         self.engine = engine
         self.timeout = timeout
+        # Whether ``short`` work may run on the loop at all: it saves a process that is
+        # idle part of the time (several server processes) a wake-up per hop to a
+        # thread, and costs one busy process more CPU than the hops it saves.
+        self._short_on_loop = short_on_loop
         self.outage = Outage(logger)
         # Writes may wait for a lock (another process's SQLite transaction, a PostgreSQL
         # row lock). One writer thread for SQLite, which has one writer anyway: its
@@ -234,7 +247,7 @@ class Database:
         back cost more than the read, and most of all when the process is not busy enough
         to batch them (``--workers 2``). It falls back to the reader threads otherwise.
         """
-        if short:
+        if short and self._short_on_loop:
             try:
                 ran, result = read_now(self.engine, work)
             except Exception as error:
@@ -260,7 +273,7 @@ class Database:
         The loop waits at most that long on the database; past it, the work waits its
         turn on the writer threads, with the request's deadline.
         """
-        if short and self.engine in _write_locks:
+        if short and self._short_on_loop and self.engine in _write_locks:
             try:
                 ran, result = _change_soon(self.engine, work)
             except Exception as error:

@@ -139,7 +139,7 @@ def test_change_now_declines_while_sqlite_is_locked_without_the_lock(engine: Eng
 
 
 def test_a_short_change_waits_off_the_loop_while_the_lock_is_held(engine: Engine) -> None:
-    database = Database(engine, writers=1, readers=1, timeout=60)
+    database = Database(engine, writers=1, readers=1, timeout=60, short_on_loop=True)
 
     async def scenario() -> None:
         with _held_by_another_process(engine):
@@ -160,14 +160,14 @@ def _insert_where(connection: Connection) -> str:
 
 
 def test_a_short_change_writes_on_the_loop_when_the_lock_is_free(engine: Engine) -> None:
-    database = Database(engine, writers=1, readers=1, timeout=60)
+    database = Database(engine, writers=1, readers=1, timeout=60, short_on_loop=True)
     where = asyncio.run(database.change(_insert_where, short=True))
     assert where == threading.current_thread().name
     assert _free_in_another_process(engine)
 
 
 def test_a_short_change_waits_for_a_long_holder_on_the_writer_thread(engine: Engine) -> None:
-    database = Database(engine, writers=1, readers=1, timeout=60)
+    database = Database(engine, writers=1, readers=1, timeout=60, short_on_loop=True)
 
     async def scenario() -> str:
         with _held_by_another_process(engine):
@@ -185,7 +185,7 @@ def _count_where(connection: Connection) -> tuple[int, str]:
 
 
 def test_a_short_read_runs_on_the_loop_and_waits_for_no_writer(engine: Engine) -> None:
-    database = Database(engine, writers=1, readers=1, timeout=60)
+    database = Database(engine, writers=1, readers=1, timeout=60, short_on_loop=True)
     with changing(engine) as connection:
         connection.execute(text("INSERT INTO t VALUES (1)"))
     # Another process's writer and a writer that knows nothing of our lock, both mid-way.
@@ -205,7 +205,7 @@ def test_a_short_read_runs_on_the_loop_and_waits_for_no_writer(engine: Engine) -
 
 def test_read_now_runs_only_on_sqlite_files(postgres_admin_url: str) -> None:
     engine = make_engine(f"{postgres_admin_url}/postgres")
-    database = Database(engine, writers=1, readers=1, timeout=30)
+    database = Database(engine, writers=1, readers=1, timeout=30, short_on_loop=True)
 
     def where(connection: Connection) -> str:
         connection.execute(text("SELECT 1"))
@@ -223,7 +223,7 @@ def test_a_short_change_on_postgresql_runs_on_the_writer_threads(
     postgres_admin_url: str,
 ) -> None:
     engine = make_engine(f"{postgres_admin_url}/postgres")
-    database = Database(engine, writers=1, readers=1, timeout=30)
+    database = Database(engine, writers=1, readers=1, timeout=30, short_on_loop=True)
 
     def thread_name(connection: Connection) -> str:
         connection.execute(text("SELECT 1"))
@@ -234,3 +234,16 @@ def test_a_short_change_on_postgresql_runs_on_the_writer_threads(
     finally:
         engine.dispose()
     assert name.startswith("mailnotify-write")
+
+
+def test_short_work_stays_on_the_threads_unless_the_loop_is_allowed(engine: Engine) -> None:
+    # One server process: the hops batch, and the loop path would cost it more CPU.
+    database = Database(engine, writers=1, readers=1, timeout=60)
+
+    async def both() -> tuple[str, tuple[int, str]]:
+        wrote = await database.change(_insert_where, short=True)
+        return wrote, await database.read(_count_where, short=True)
+
+    wrote, (count, read) = asyncio.run(both())
+    assert wrote.startswith("mailnotify-write")
+    assert (count, read[: len("mailnotify-read")]) == (1, "mailnotify-read")

@@ -76,7 +76,7 @@ def contenders(
         AppKind(
             f"candidate-{checkout.name}",
             f"candidate {checkout.name}{suffix}",
-            ours.argv + tail,
+            (_python_of(checkout), *ours.argv[1:], *tail),
             (("PYTHONPATH", str(checkout.resolve())), *env),
             checkout.resolve(),
             cpus,
@@ -121,6 +121,16 @@ def contenders(
         AppKind("starlette", "bare Starlette", (python, "-m", "bench.serve", "starlette")),
     ]
     return kinds
+
+
+def _python_of(checkout: Path) -> str:
+    """The checkout's own interpreter when it has a virtualenv, else ours.
+
+    Its own: an editable install maps ``mailnotify.handlers`` to its checkout's
+    ``handlers/``, so a candidate run by our interpreter would import our handlers.
+    """
+    python = checkout.resolve() / ".venv" / "bin" / "python"
+    return str(python) if python.exists() else sys.executable
 
 
 def pinned(cpus: str, argv: Sequence[str]) -> list[str]:

@@ -26,7 +26,9 @@ async def get_notification_settings(
 ) -> dict[str, object]:
     """GET /users/me/notifications."""
     principal = caller(token_info)
-    return await runtime.database.read(lambda connection: _resource(connection, principal.user_id))
+    return await runtime.database.read(
+        lambda connection: _resource(connection, principal.user_id), short=True
+    )
 
 
 async def update_notification_settings(
@@ -48,7 +50,7 @@ async def update_notification_settings(
             health.made_healthy(connection, user_id=principal.user_id)
         return _resource(connection, principal.user_id)
 
-    return await runtime.database.change(update)
+    return await runtime.database.change(update, short=True)
 
 
 async def get_signing_secret(

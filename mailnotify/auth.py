@@ -49,7 +49,7 @@ async def authenticate(
     """The spec's ``x-apikeyInfoFunc``: None for an unknown token (401), 403 for a caller
     whose role may not use the operation or who is disabled, else the token info."""
     principal = await runtime.database.read(
-        lambda connection: accounts.find_principal(session=connection, token=api_key)
+        lambda connection: accounts.find_principal(session=connection, token=api_key), short=True
     )
     if principal is None:
         return None

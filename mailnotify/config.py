@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_log: bool = True
     embedded_worker: bool = True
+    # How many server processes share the port: ``serve --workers N`` sets it for its
+    # children. With several, short database work runs on the event loop (see
+    # ``Database``): each process is idle part of the time and a hop to a thread costs
+    # it a wake-up, where one busy process batches the hops and the loop path costs more.
+    server_processes: int = Field(default=1, ge=1)
     # A claimed delivery is someone else's to retry only after this; it must outlast the
     # 10 s send timeout, or a slow send could be repeated in parallel.
     worker_lease_seconds: int = Field(default=60, ge=11)

@@ -36,6 +36,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         writers=1 if settings.is_sqlite else 8,
         readers=8,
         timeout=settings.database_timeout,
+        short_on_loop=settings.server_processes > 1,
     )
     return Runtime(
         settings=settings,

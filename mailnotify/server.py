@@ -70,6 +70,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
         return 0 if server.started else STARTUP_FAILURE
     # The children read their settings from the environment: none of them delivers.
     os.environ["MAILNOTIFY_EMBEDDED_WORKER"] = "false"
+    os.environ["MAILNOTIFY_SERVER_PROCESSES"] = str(workers)
     # Before the children start, so that they (and the worker) count into one directory.
     made = metrics.use_multiprocess_dir()
     config = uvicorn_config(settings, host=host, port=port, workers=workers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -156,3 +157,31 @@ def test_sigterm_drains_in_flight_requests_refuses_new_ones_and_ends_within_15_s
     # uvicorn re-raises the signal it handled once it has drained: an end by SIGTERM.
     assert served.process.returncode in (0, -signal.SIGTERM)
     assert left_running(pids) == []
+
+
+def test_concurrent_puts_across_two_processes_on_sqlite_lose_nothing(tmp_path: Path) -> None:
+    # Both children write one SQLite file (short writes on their loops, the lock beside
+    # the file between them): every PUT is answered 200 and each account keeps its last.
+    with serving(tmp_path, "--workers", "2") as served:
+        servers, _ = roles(served)
+        assert {environ_of(pid)["MAILNOTIFY_SERVER_PROCESSES"] for pid in servers} == {"2"}
+        tokens = [served.token() for _ in range(4)]
+
+        async def put_all() -> list[int]:
+            async def one(client: httpx.AsyncClient, token: str, number: int) -> int:
+                body = {"notification_email": f"ops{number}@example.com"}
+                response = await client.put(URL, json=body, headers={"X-Api-Token": token})
+                return response.status_code
+
+            limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+            async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=30) as client:
+                statuses = []
+                for number in range(25):
+                    statuses += await asyncio.gather(*(one(client, t, number) for t in tokens))
+                return statuses
+
+        assert set(asyncio.run(put_all())) == {200}
+        for token in tokens:
+            found = httpx.get(f"{served.url}{URL}", headers={"X-Api-Token": token}, timeout=30)
+            assert found.json()["resources"][0]["notification_email"] == "ops24@example.com"
+    assert (tmp_path / "mailnotify.db.write-lock").exists()

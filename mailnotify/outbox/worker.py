@@ -197,16 +197,19 @@ class DeliveryWorker:
         if free <= 0:
             # A send that ends pokes the loop.
             return self._idle_cap
+        limit = min(self._batch, free)
+        jobs = await self._claim(limit)
+        if len(jobs) == limit:
+            # There may be more: claim again as soon as slots are free.
+            return 0
         due = await asyncio.to_thread(self.store.next_due)
         if due is None:
             return self._idle_cap
         wait_ms = due - self.store.now()
         if wait_ms > 0:
             return min(wait_ms / 1000, self._idle_cap)
-        limit = min(self._batch, free)
-        jobs = await self._claim(limit)
-        # Fewer than asked: the rest of what is due is being claimed by another worker.
-        return 0 if len(jobs) == limit else _BUSY_PAUSE
+        # Due and not held, yet not claimed: another worker is claiming it right now.
+        return _BUSY_PAUSE
 
     async def _sleep(self, seconds: float, stop: asyncio.Event, wake: Wake) -> None:
         waiters = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
@@ -574,13 +575,15 @@ async def test_a_disabled_endpoint_gets_no_webhooks_they_are_skipped_with_the_re
 class ColumnsHealth:
     """Endpoint health kept in the settings row's columns, as simply as the rule allows."""
 
-    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+    def all_succeeded(
+        self, connection: Connection, *, user_ids: Sequence[int], now_ms: int
+    ) -> None:
         connection.execute(
             text(
                 "UPDATE notification_settings SET webhook_state = 'healthy',"
                 " last_success_ms = :now WHERE user_id = :u"
             ),
-            {"now": now_ms, "u": user_id},
+            [{"now": now_ms, "u": user_id} for user_id in user_ids],
         )
 
     def failed_for_good(

@@ -38,8 +38,9 @@ from sqlalchemy import (
     or_,
     select,
     update,
-    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
@@ -64,8 +65,7 @@ logger = logging.getLogger("mailnotify.worker")
 _ERROR_MAX = 500
 _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error", "attempts")
 _PHRASE_MAX = 200
-# A batch of recorded rows as PostgreSQL reads them (None goes as an untyped NULL, so the
-# values are cast again where they are written).
+# A batch of recorded rows as PostgreSQL reads them: one array per column.
 _RECORD_VALUES = (
     column("b_id", BigInteger),
     column("b_lease", BigInteger),
@@ -85,6 +85,32 @@ def _still_leased(table: Table) -> ColumnElement[bool]:
 
 # The columns of a claimed delivery a job is made of, beside its id and attempts.
 _JOB_COLUMNS = ("channel", "recipient", "user_id", "event_id", "created_ms", "forced")
+
+
+def _batch_update(table: Table) -> ReturningUpdate[tuple[int]]:
+    """``UPDATE deliveries ... FROM unnest(arrays)``: the rows of a batch whose leases hold."""
+    given = (
+        func.unnest(
+            *(
+                cast(bindparam(f"a_{column.name}", type_=ARRAY(column.type)), ARRAY(column.type))
+                for column in _RECORD_VALUES
+            )
+        )
+        .table_valued(*(column.name for column in _RECORD_VALUES))
+        .render_derived(name="given")
+    )
+    return (
+        update(table)
+        .where(table.c.id == given.c.b_id, table.c.lease_until_ms == given.c.b_lease)
+        .values(
+            {
+                **{name: given.c[name] for name in _RECORDED if name != "lease_until_ms"},
+                "lease_until_ms": None,
+                "destination": func.coalesce(given.c.b_destination, table.c.destination),
+            }
+        )
+        .returning(table.c.id)
+    )
 
 
 def _due(deliveries: Table, now: int) -> tuple[ColumnElement[bool], ...]:
@@ -145,6 +171,7 @@ class Store:
         disable_after_ms: int = 5 * 86_400_000,
     ) -> None:
         self._engine = engine
+        self._write_batch: ReturningUpdate[tuple[int]] | None = None
         self._health = health
         self._disable_after_ms = disable_after_ms
         self._delays = tuple(delays)
@@ -414,27 +441,13 @@ class Store:
         table = table_of(Delivery)
         if connection.dialect.name == "postgresql":
             # One statement for the batch, where a round trip per row cost more than the
-            # rest of recording it.
-            given = values(*_RECORD_VALUES, name="given").data(
-                [tuple(row[column.name] for column in _RECORD_VALUES) for row in rows]
-            )
-            change = (
-                update(table)
-                .where(table.c.id == given.c.b_id, table.c.lease_until_ms == given.c.b_lease)
-                .values(
-                    {
-                        **{
-                            name: cast(given.c[name], table.c[name].type)
-                            for name in _RECORDED
-                            if name != "lease_until_ms"
-                        },
-                        "lease_until_ms": None,
-                        "destination": func.coalesce(given.c.b_destination, table.c.destination),
-                    }
-                )
-                .returning(table.c.id)
-            )
-            return set(connection.execute(change).scalars())
+            # rest of recording it; its text never changes, so it is compiled once.
+            if self._write_batch is None:
+                self._write_batch = _batch_update(table)
+            columns = {
+                f"a_{column.name}": [row[column.name] for row in rows] for column in _RECORD_VALUES
+            }
+            return set(connection.execute(self._write_batch, columns).scalars())
         one_by_one = (
             update(table)
             .where(_still_leased(table))

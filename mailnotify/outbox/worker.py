@@ -71,7 +71,7 @@ class DeliveryWorker:
         dispatcher: Dispatcher,
         webhooks: WebhookSender,
         batch: int = 256,
-        concurrency: int = 64,
+        concurrency: int = 128,
         per_destination: int = 8,
         idle_cap: float = 10.0,
         listen_url: str | None = None,

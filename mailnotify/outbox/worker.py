@@ -94,6 +94,8 @@ class DeliveryWorker:
         self._waiting: dict[str, deque[tuple[Job, float]]] = {}
         self._held = 0
         self._stopping = False
+        # Whether the last claim was full (then the next one goes without asking first).
+        self._claiming = False
         # A job waiting longer than this is given back rather than started with too
         # little of its lease left.
         self._min_left = self.store.lease_ms / 1000 * LEASE_SHARE / 2
@@ -208,17 +210,20 @@ class DeliveryWorker:
             # A send that ends pokes the loop.
             return self._idle_cap
         limit = min(self._batch, free)
+        if not self._claiming:
+            # Idle until now: one cheap read says whether (and when) there is work.
+            due = await asyncio.to_thread(self.store.next_due)
+            if due is None:
+                return self._idle_cap
+            wait_ms = due - self.store.now()
+            if wait_ms > 0:
+                return min(wait_ms / 1000, self._idle_cap)
         jobs = await self._claim(limit)
-        if len(jobs) == limit:
-            # There may be more: claim again as soon as slots are free.
+        # A full claim: there may be more, claimed next without asking first.
+        self._claiming = len(jobs) == limit
+        if self._claiming:
             return 0
-        due = await asyncio.to_thread(self.store.next_due)
-        if due is None:
-            return self._idle_cap
-        wait_ms = due - self.store.now()
-        if wait_ms > 0:
-            return min(wait_ms / 1000, self._idle_cap)
-        # Due and not held, yet not claimed: another worker is claiming it right now.
+        # Fewer than asked: nothing more is due, or another worker is claiming it.
         return _BUSY_PAUSE
 
     async def _sleep(self, seconds: float, stop: asyncio.Event, wake: Wake) -> None:

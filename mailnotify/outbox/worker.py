@@ -35,8 +35,10 @@ from mailnotify.outbox.store import Store
 
 logger = logging.getLogger("mailnotify.worker")
 
-# How long a job claimed beyond its destination's share waits before it is due again.
-REQUEUE_DELAY_MS = 2000
+# How long a job given back beyond its destination's share waits before it is due again:
+# long enough for the next claims to take other deliveries first, short enough that the
+# end of a backlog is not left waiting for it.
+REQUEUE_DELAY_MS = 500
 # A send must end, or be recorded as a retry, within this part of its lease: the rest
 # is left for writing the outcome.
 LEASE_SHARE = 0.8

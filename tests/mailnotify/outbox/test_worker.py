@@ -626,3 +626,23 @@ async def test_an_endpoint_whose_schedule_is_spent_is_disabled_where_the_failure
         "the endpoint is disabled",
     )
     assert len(scene.requests) == 3
+
+
+async def test_a_job_beyond_its_destinations_share_waits_for_a_slot_of_it(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    for name in ("a.example", "b.example", "c.example"):
+        put_domain(scene.client, scene.platform, name, customer_code=scene.customer.code)
+    worker = build_worker(local_settings, scene.engine, clock=clock, per_destination=1)
+    assert await worker.run_once() == 3
+    rows = delivery_rows(scene.engine)
+    # One sent at a time; the second waited for it; the third, beyond a share's worth of
+    # waiting, went back unsent (no attempt counted), due again shortly.
+    assert [(r["status"], r["attempts"]) for r in rows] == [
+        ("delivered", 1),
+        ("delivered", 1),
+        ("pending", 0),
+    ]
+    assert 0 < rows[2]["due_ms"] - clock.now <= 2000
+    assert len(scene.requests) == 2

@@ -25,7 +25,7 @@ MakeTransport = Callable[[str, Sequence[IPAddress]], PinnedTransport]
 # An idle connection is closed after this long, and at most this many stay open, so
 # that a worker sending to many hosts does not pile up sockets.
 IDLE_SECONDS = 15.0
-MAX_IDLE = 64
+MAX_IDLE = 512
 
 
 class TransportPool:

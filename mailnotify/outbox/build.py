@@ -60,7 +60,7 @@ def build_worker(
     clock: Clock = now_ms,
     rng: Random | None = None,
     batch: int = 256,
-    concurrency: int = 64,
+    concurrency: int = 128,
     per_destination: int = 8,
     idle_cap: float = 10.0,
     lease_ms: int | None = None,

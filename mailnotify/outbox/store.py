@@ -16,13 +16,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Engine,
+    FromClause,
+    Integer,
+    Row,
+    Select,
+    String,
     Table,
     and_,
     bindparam,
     case,
+    cast,
+    column,
     delete,
     exists,
     func,
@@ -31,6 +39,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from mailnotify.clock import Clock
 from mailnotify.db import reading, writing
@@ -55,11 +65,71 @@ logger = logging.getLogger("mailnotify.worker")
 _ERROR_MAX = 500
 _RECORDED = ("status", "lease_until_ms", "delivered_ms", "due_ms", "last_error", "attempts")
 _PHRASE_MAX = 200
+# A batch of recorded rows as PostgreSQL reads them: one array per column.
+_RECORD_VALUES = (
+    column("b_id", BigInteger),
+    column("b_lease", BigInteger),
+    column("b_destination", String),
+    column("status", String),
+    column("delivered_ms", BigInteger),
+    column("due_ms", BigInteger),
+    column("last_error", String),
+    column("attempts", Integer),
+)
 
 
 def _still_leased(table: Table) -> ColumnElement[bool]:
     """The row ``b_id``, if it is still under the lease ``b_lease`` (no one took it over)."""
     return and_(table.c.id == bindparam("b_id"), table.c.lease_until_ms == bindparam("b_lease"))
+
+
+# The columns of a claimed delivery a job is made of, beside its id and attempts.
+_JOB_COLUMNS = ("channel", "recipient", "user_id", "event_id", "created_ms", "forced")
+
+
+def _batch_update(table: Table) -> ReturningUpdate[tuple[int]]:
+    """``UPDATE deliveries ... FROM unnest(arrays)``: the rows of a batch whose leases hold."""
+    given = (
+        func.unnest(
+            *(
+                cast(bindparam(f"a_{column.name}", type_=ARRAY(column.type)), ARRAY(column.type))
+                for column in _RECORD_VALUES
+            )
+        )
+        .table_valued(*(column.name for column in _RECORD_VALUES))
+        .render_derived(name="given")
+    )
+    return (
+        update(table)
+        .where(table.c.id == given.c.b_id, table.c.lease_until_ms == given.c.b_lease)
+        .values(
+            {
+                **{name: given.c[name] for name in _RECORDED if name != "lease_until_ms"},
+                "lease_until_ms": None,
+                "destination": func.coalesce(given.c.b_destination, table.c.destination),
+            }
+        )
+        .returning(table.c.id)
+    )
+
+
+def _due(deliveries: Table, now: int) -> tuple[ColumnElement[bool], ...]:
+    """Pending, due, and held by no one (never leased, or its lease ran out)."""
+    return (
+        deliveries.c.status == DeliveryStatus.pending.value,
+        deliveries.c.due_ms <= now,
+        or_(deliveries.c.lease_until_ms.is_(None), deliveries.c.lease_until_ms < now),
+    )
+
+
+def _with_job_columns(query: Select[Any], claimed: FromClause) -> Select[Any]:
+    """``query`` over ``claimed`` deliveries, with their events' and users' columns a job needs."""
+    events, users = table_of(Event), table_of(User)
+    return (
+        query.add_columns(events.c.action_type, events.c.body, users.c.disabled)
+        .join_from(claimed, events, events.c.id == claimed.c.event_id)
+        .outerjoin(users, users.c.id == claimed.c.user_id)
+    )
 
 
 # Told of each recorded outcome once committed: the job, its new status, and when.
@@ -72,8 +142,10 @@ class EndpointHealth(Protocol):
     Called inside the transaction that records the outcome.
     """
 
-    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
-        """A webhook reached the endpoint."""
+    def all_succeeded(
+        self, connection: Connection, *, user_ids: Sequence[int], now_ms: int
+    ) -> None:
+        """Webhooks reached these accounts' endpoints."""
         ...
 
     def failed_for_good(
@@ -99,6 +171,7 @@ class Store:
         disable_after_ms: int = 5 * 86_400_000,
     ) -> None:
         self._engine = engine
+        self._write_batch: ReturningUpdate[tuple[int]] | None = None
         self._health = health
         self._disable_after_ms = disable_after_ms
         self._delays = tuple(delays)
@@ -118,55 +191,12 @@ class Store:
 
     def claim(self, limit: int) -> list[Job]:
         """Lease up to ``limit`` due deliveries (a short write transaction)."""
-        deliveries, events, users = table_of(Delivery), table_of(Event), table_of(User)
         now = self._clock()
         lease = now + self._lease_ms
-        due = (
-            deliveries.c.status == DeliveryStatus.pending.value,
-            deliveries.c.due_ms <= now,
-            or_(deliveries.c.lease_until_ms.is_(None), deliveries.c.lease_until_ms < now),
-        )
-        # An idle worker polls often; a read needs no write lock, so it blocks no writer.
-        with reading(self._engine) as session:
-            if (
-                session.connection().execute(select(deliveries.c.id).where(*due).limit(1)).first()
-                is None
-            ):
-                return []
-        with writing(self._engine) as session:
-            connection = session.connection()
-            query = (
-                select(
-                    deliveries.c.id,
-                    deliveries.c.attempts,
-                    deliveries.c.channel,
-                    deliveries.c.recipient,
-                    deliveries.c.user_id,
-                    deliveries.c.event_id,
-                    deliveries.c.created_ms,
-                    deliveries.c.forced,
-                    events.c.action_type,
-                    events.c.body,
-                    users.c.disabled,
-                )
-                .join(events, events.c.id == deliveries.c.event_id)
-                .outerjoin(users, users.c.id == deliveries.c.user_id)
-                .where(*due)
-                .order_by(deliveries.c.due_ms)
-                .limit(limit)
-            )
-            if connection.dialect.name == "postgresql":
-                query = query.with_for_update(of=deliveries, skip_locked=True)
-            rows = connection.execute(query).all()
-            if not rows:
-                return []
-            ids = [row.id for row in rows]
-            connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(ids))
-                .values(lease_until_ms=lease, attempts=deliveries.c.attempts + 1)
-            )
-            settings = _settings(connection, {r.user_id for r in rows if r.user_id})
+        if self._engine.dialect.name == "postgresql":
+            rows, settings = self._claim_at_once(limit, now, lease)
+        else:
+            rows, settings = self._claim_in_steps(limit, now, lease)
         return [
             Job(
                 delivery_id=row.id,
@@ -186,6 +216,103 @@ class Store:
             )
             for row in rows
         ]
+
+    def _claim_in_steps(
+        self, limit: int, now: int, lease: int
+    ) -> tuple[Sequence[Row[Any]], dict[int, Mapping[str, Any]]]:
+        """The claim on SQLite: a read first, since an idle worker polls often and a read
+        takes no write lock (it blocks no writer); then select, lease, read settings."""
+        deliveries = table_of(Delivery)
+        due = _due(deliveries, now)
+        with reading(self._engine) as session:
+            if (
+                session.connection().execute(select(deliveries.c.id).where(*due).limit(1)).first()
+                is None
+            ):
+                return [], {}
+        with writing(self._engine) as session:
+            connection = session.connection()
+            query = (
+                _with_job_columns(
+                    select(
+                        deliveries.c.id,
+                        deliveries.c.attempts,
+                        *(deliveries.c[name] for name in _JOB_COLUMNS),
+                    ).where(*due),
+                    deliveries,
+                )
+                .order_by(deliveries.c.due_ms)
+                .limit(limit)
+            )
+            rows = connection.execute(query).all()
+            if not rows:
+                return [], {}
+            connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_([row.id for row in rows]))
+                .values(lease_until_ms=lease, attempts=deliveries.c.attempts + 1)
+            )
+            settings = _settings(connection, {r.user_id for r in rows if r.user_id})
+        return rows, settings
+
+    def _claim_at_once(
+        self, limit: int, now: int, lease: int
+    ) -> tuple[Sequence[Row[Any]], dict[int, Mapping[str, Any]]]:
+        """The claim on PostgreSQL: one statement (pick, lease, read what sending needs).
+
+        Rows another worker is claiming are skipped (``FOR UPDATE SKIP LOCKED``); a row
+        leased meanwhile no longer matches when it is locked, so it is not taken twice.
+        """
+        deliveries, settings_table = table_of(Delivery), table_of(NotificationSettings)
+        picked = (
+            select(deliveries.c.id)
+            .where(*_due(deliveries, now))
+            .order_by(deliveries.c.due_ms)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("picked")
+        )
+        claimed = (
+            update(deliveries)
+            .where(deliveries.c.id == picked.c.id)
+            .values(lease_until_ms=lease, attempts=deliveries.c.attempts + 1)
+            # The attempts before this claim, as the other dialects' select reads them.
+            .returning(
+                deliveries.c.id,
+                (deliveries.c.attempts - 1).label("attempts"),
+                deliveries.c.due_ms,
+                *(deliveries.c[name] for name in _JOB_COLUMNS),
+            )
+            .cte("claimed")
+        )
+        query = (
+            _with_job_columns(
+                select(
+                    claimed.c.id,
+                    claimed.c.attempts,
+                    *(claimed.c[name] for name in _JOB_COLUMNS),
+                    *(column.label(f"s_{column.name}") for column in settings_table.c),
+                ),
+                claimed,
+            )
+            .outerjoin(settings_table, settings_table.c.user_id == claimed.c.user_id)
+            .order_by(claimed.c.due_ms)
+        )
+        with self._engine.begin() as connection:
+            rows = connection.execute(query).all()
+            settings: dict[int, Mapping[str, Any]] = {}
+            unsigned = set()
+            for row in rows:
+                mapping = row._mapping
+                if mapping["s_user_id"] is None:
+                    continue
+                found = {c.name: mapping[f"s_{c.name}"] for c in settings_table.c}
+                if found["signing_secret"] is None:
+                    unsigned.add(row.user_id)
+                settings[row.user_id] = found
+            if unsigned:
+                settings.update(_settings(connection, unsigned))
+        return rows, settings
 
     def next_due(self) -> int | None:
         """When the earliest delivery nobody holds is due (epoch ms), or None: one cheap read."""
@@ -278,7 +405,6 @@ class Store:
 
         Returns when the earliest retry among them is due (epoch ms), or None.
         """
-        table = table_of(Delivery)
         now = self._clock()
         made = [(r, row) for r in results if (row := self._safe_row(r, now)) is not None]
         if not made:
@@ -289,23 +415,14 @@ class Store:
             if row["status"] == DeliveryStatus.pending.value
             and isinstance(due := row["due_ms"], int)
         ]
-        change = (
-            update(table)
-            .where(_still_leased(table))
-            .values(
-                {
-                    **{k: bindparam(k) for k in _RECORDED},
-                    "destination": func.coalesce(bindparam("b_destination"), table.c.destination),
-                }
-            )
-        )
-        attempts = []
         recorded: list[tuple[Job, str]] = []
+        attempts = []
         with writing(self._engine) as session:
             connection = session.connection()
+            written = self._write_rows(connection, [row for _, row in made])
             for result, row in made:
-                # Row by row: an attempt is written only where the lease still held.
-                if connection.execute(change, row).rowcount != 1:
+                # An attempt is written only where the lease still held.
+                if row["b_id"] not in written:
                     continue
                 recorded.append((result.job, str(row["status"])))
                 attempt = _attempt(result)
@@ -319,14 +436,39 @@ class Store:
                 self._on_recorded(job, status, now)
         return min(retries, default=None)
 
+    def _write_rows(self, connection: Connection, rows: Sequence[dict[str, object]]) -> set[object]:
+        """Write the deliveries' rows where their leases still hold; the ids written."""
+        table = table_of(Delivery)
+        if connection.dialect.name == "postgresql":
+            # One statement for the batch, where a round trip per row cost more than the
+            # rest of recording it; its text never changes, so it is compiled once.
+            if self._write_batch is None:
+                self._write_batch = _batch_update(table)
+            columns = {
+                f"a_{column.name}": [row[column.name] for row in rows] for column in _RECORD_VALUES
+            }
+            return set(connection.execute(self._write_batch, columns).scalars())
+        one_by_one = (
+            update(table)
+            .where(_still_leased(table))
+            .values(
+                {
+                    **{k: bindparam(k) for k in _RECORDED},
+                    "destination": func.coalesce(bindparam("b_destination"), table.c.destination),
+                }
+            )
+        )
+        # Row by row: the count tells whether the lease still held.
+        return {row["b_id"] for row in rows if connection.execute(one_by_one, row).rowcount == 1}
+
     def _endpoints(
         self, connection: Connection, recorded: Sequence[tuple[Job, str]], now: int
     ) -> None:
         """Keep the webhook endpoints' health where their deliveries' failures are handled.
 
-        Each account's settings row is written once per batch, and the rows in the order of
-        their keys: workers recording at the same time then lock them in one order, and
-        never deadlock (which would lose a batch's record, and send it all again).
+        Each account's settings row is written once per batch, and the rows are locked in
+        the order of their keys: workers recording at the same time then lock them in one
+        order, and never deadlock (which would lose a batch's record, and send it all again).
         """
         if self._health is None:
             return
@@ -340,10 +482,23 @@ class Store:
             # A failed ping changes nothing else (CONTRACT §7); a successful one heals.
             elif status == DeliveryStatus.failed.value and job.action_type != PING:
                 failed.setdefault(job.user_id, job)
-        for user_id in sorted(delivered | set(failed)):
-            if user_id in delivered:
-                self._health.succeeded(connection, user_id=user_id, now_ms=now)
-            elif self._health.failed_for_good(
+        for user_id in delivered:
+            failed.pop(user_id, None)
+        if len(delivered) + len(failed) > 1:
+            # Locked first, all in the order of their keys (the writes below then wait
+            # for nobody); one statement, where writing them one by one cost a round trip
+            # each.
+            settings = table_of(NotificationSettings)
+            connection.execute(
+                select(settings.c.user_id)
+                .where(settings.c.user_id.in_(sorted(delivered | set(failed))))
+                .order_by(settings.c.user_id)
+                .with_for_update()
+            ).all()
+        if delivered:
+            self._health.all_succeeded(connection, user_ids=sorted(delivered), now_ms=now)
+        for user_id in sorted(failed):
+            if self._health.failed_for_good(
                 connection,
                 user_id=user_id,
                 now_ms=now,

@@ -6,8 +6,10 @@ Phases, each in its own module: ``store.claim`` (a leased ``Job``) -> ``dispatch
 Every send runs as its own task and is recorded as soon as it ends (the results that end
 while a write is under way go in the next one), so a slow receiver delays nobody's
 record but its own. The loop claims again whenever slots are free; a destination (one
-webhook host, or the SMTP server) gets at most ``per_destination`` of them, and jobs
-claimed beyond that are given back unsent for a moment. An idle worker sleeps until the
+webhook host, or the SMTP server) gets at most ``per_destination`` of them. Jobs claimed
+beyond that wait in the worker for a slot of their destination (a share's worth at
+most; they count against ``concurrency``, so a slow destination holds at most two
+shares of it) and the rest are given back unsent for a moment. An idle worker sleeps until the
 next delivery is due, a wake-up, or ``idle_cap`` seconds (a missed wake-up costs no
 more).
 """
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -33,8 +35,10 @@ from mailnotify.outbox.store import Store
 
 logger = logging.getLogger("mailnotify.worker")
 
-# How long a job claimed beyond its destination's share waits before it is due again.
-REQUEUE_DELAY_MS = 2000
+# How long a job given back beyond its destination's share waits before it is due again:
+# long enough for the next claims to take other deliveries first, short enough that the
+# end of a backlog is not left waiting for it.
+REQUEUE_DELAY_MS = 500
 # A send must end, or be recorded as a retry, within this part of its lease: the rest
 # is left for writing the outcome.
 LEASE_SHARE = 0.8
@@ -69,7 +73,7 @@ class DeliveryWorker:
         dispatcher: Dispatcher,
         webhooks: WebhookSender,
         batch: int = 256,
-        concurrency: int = 64,
+        concurrency: int = 128,
         per_destination: int = 8,
         idle_cap: float = 10.0,
         listen_url: str | None = None,
@@ -88,6 +92,16 @@ class DeliveryWorker:
         self._drain_seconds = drain_seconds
         self._next_prune = 0.0
         self._inflight: dict[asyncio.Task[None], Job] = {}
+        # Claimed jobs waiting for a slot of their destination, and how many.
+        self._waiting: dict[str, deque[tuple[Job, float]]] = {}
+        self._held = 0
+        self._stopping = False
+        # Whether the last claim was full (then the next one goes without asking first).
+        self._claiming = False
+        # A job waiting longer than this is given back rather than started with too
+        # little of its lease left.
+        self._min_left = self.store.lease_ms / 1000 * LEASE_SHARE / 2
+        self._returns: set[asyncio.Task[None]] = set()
         self._busy: Counter[str] = Counter()
         self._finished: list[Result] = []
         self._recorder: asyncio.Task[None] | None = None
@@ -193,20 +207,26 @@ class DeliveryWorker:
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
             await self.prune()
-        free = self._concurrency - len(self._inflight)
+        free = self._concurrency - len(self._inflight) - self._held
         if free <= 0:
             # A send that ends pokes the loop.
             return self._idle_cap
-        due = await asyncio.to_thread(self.store.next_due)
-        if due is None:
-            return self._idle_cap
-        wait_ms = due - self.store.now()
-        if wait_ms > 0:
-            return min(wait_ms / 1000, self._idle_cap)
         limit = min(self._batch, free)
+        if not self._claiming:
+            # Idle until now: one cheap read says whether (and when) there is work.
+            due = await asyncio.to_thread(self.store.next_due)
+            if due is None:
+                return self._idle_cap
+            wait_ms = due - self.store.now()
+            if wait_ms > 0:
+                return min(wait_ms / 1000, self._idle_cap)
         jobs = await self._claim(limit)
-        # Fewer than asked: the rest of what is due is being claimed by another worker.
-        return 0 if len(jobs) == limit else _BUSY_PAUSE
+        # A full claim: there may be more, claimed next without asking first.
+        self._claiming = len(jobs) == limit
+        if self._claiming:
+            return 0
+        # Fewer than asked: nothing more is due, or another worker is claiming it.
+        return _BUSY_PAUSE
 
     async def _sleep(self, seconds: float, stop: asyncio.Event, wake: Wake) -> None:
         waiters = [
@@ -222,24 +242,36 @@ class DeliveryWorker:
             await asyncio.gather(*waiters, return_exceptions=True)
 
     async def _claim(self, limit: int) -> list[Job]:
-        """Claim up to ``limit`` jobs and start those whose destination has room."""
+        """Claim up to ``limit`` jobs and start those whose destination has room.
+
+        A job whose destination is at its share waits here for a slot of it (up to a
+        share's worth of them per destination); beyond that it is given back.
+        """
         claimed_at = time.monotonic()
         jobs = await asyncio.to_thread(self.store.claim, limit)
         deadline = claimed_at + self.store.lease_ms / 1000 * LEASE_SHARE
         over = []
         for job in jobs:
             destination = self._dispatcher.destination(job)
-            if destination is not None:
-                if self._busy[destination] >= self._per_destination:
+            if destination is not None and self._busy[destination] >= self._per_destination:
+                waiting = self._waiting.setdefault(destination, deque())
+                if len(waiting) < self._per_destination and not self._stopping:
+                    waiting.append((job, deadline))
+                    self._held += 1
+                else:
                     over.append(job)
-                    continue
-                self._busy[destination] += 1
-            task = asyncio.create_task(self._run_job(job, destination, deadline))
-            self._inflight[task] = job
-            task.add_done_callback(self._forget)
+                continue
+            self._start(job, destination, deadline)
         if over:
             await asyncio.to_thread(self.store.requeue, over, delay_ms=REQUEUE_DELAY_MS)
         return jobs
+
+    def _start(self, job: Job, destination: str | None, deadline: float) -> None:
+        if destination is not None:
+            self._busy[destination] += 1
+        task = asyncio.create_task(self._run_job(job, destination, deadline))
+        self._inflight[task] = job
+        task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task, None)
@@ -252,11 +284,44 @@ class DeliveryWorker:
                 self._busy[destination] -= 1
                 if not self._busy[destination]:
                     del self._busy[destination]
+                self._next_waiting(destination)
         self._finished.append(result)
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record())
         # A free slot: the loop may be waiting for one.
         self._poke.set()
+
+    def _next_waiting(self, destination: str) -> None:
+        """Start the next job waiting for ``destination``, if its lease leaves time to send."""
+        waiting = self._waiting.get(destination)
+        stale = []
+        while waiting and not self._stopping:
+            job, deadline = waiting.popleft()
+            self._held -= 1
+            if deadline - time.monotonic() >= self._min_left:
+                self._start(job, destination, deadline)
+                break
+            stale.append(job)
+        if not waiting:
+            self._waiting.pop(destination, None)
+        if stale:
+            self._give_back(stale)
+
+    def _give_back(self, jobs: list[Job]) -> None:
+        """Give ``jobs`` back unsent, now, in a task of its own (their leases would end anyway)."""
+        task = asyncio.create_task(self._requeue(jobs))
+        self._returns.add(task)
+        task.add_done_callback(self._returns.discard)
+
+    async def _requeue(self, jobs: list[Job]) -> None:
+        try:
+            await asyncio.to_thread(self.store.requeue, jobs, delay_ms=0)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                logger.exception("giving back %d deliveries failed", len(jobs))
+                return
+            # Their leases run out instead.
+            self._outage.failed(exc)
 
     async def _record(self) -> None:
         """Write what has ended, in as few transactions as the database keeps up with."""
@@ -276,15 +341,22 @@ class DeliveryWorker:
                 self._poke.set()
 
     async def _drain(self) -> None:
+        self._stopping = True
+        held = [job for waiting in self._waiting.values() for job, _ in waiting]
+        self._waiting.clear()
+        self._held = 0
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=self._drain_seconds)
         unfinished = dict(self._inflight)
         for task in unfinished:
             task.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
-        if unfinished:
+        if self._returns:
+            await asyncio.gather(*self._returns, return_exceptions=True)
+        back = [*held, *unfinished.values()]
+        if back:
             try:
-                await asyncio.to_thread(self.store.requeue, list(unfinished.values()), delay_ms=0)
+                await asyncio.to_thread(self.store.requeue, back, delay_ms=0)
             except Exception as exc:
                 if not database_unavailable(exc):
                     raise
@@ -294,9 +366,15 @@ class DeliveryWorker:
 
     async def _settle(self) -> None:
         """Wait until every send in flight has ended and been recorded."""
-        while self._inflight or (self._recorder is not None and not self._recorder.done()):
+        while (
+            self._inflight
+            or self._returns
+            or (self._recorder is not None and not self._recorder.done())
+        ):
             if self._inflight:
                 await asyncio.gather(*self._inflight, return_exceptions=True)
+            if self._returns:
+                await asyncio.gather(*self._returns, return_exceptions=True)
             if self._recorder is not None:
                 await self._recorder
 

@@ -6,6 +6,8 @@ successful test ping); the worker records successes and failures here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, select, update
 
 from mailnotify.models import NotificationSettings, table_of
@@ -25,10 +27,15 @@ def made_healthy(connection: Connection, *, user_id: int) -> None:
 
 def succeeded(connection: Connection, *, user_id: int, now_ms: int) -> None:
     """A webhook reached the endpoint: healthy, with this as its last success."""
+    all_succeeded(connection, user_ids=[user_id], now_ms=now_ms)
+
+
+def all_succeeded(connection: Connection, *, user_ids: Sequence[int], now_ms: int) -> None:
+    """Webhooks reached these accounts' endpoints: each as ``succeeded`` says, at once."""
     table = table_of(NotificationSettings)
     connection.execute(
         update(table)
-        .where(table.c.user_id == user_id)
+        .where(table.c.user_id.in_(user_ids))
         .values(
             webhook_state=EndpointState.healthy.value,
             failing_since_ms=None,

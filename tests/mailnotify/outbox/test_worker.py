@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
@@ -574,13 +575,15 @@ async def test_a_disabled_endpoint_gets_no_webhooks_they_are_skipped_with_the_re
 class ColumnsHealth:
     """Endpoint health kept in the settings row's columns, as simply as the rule allows."""
 
-    def succeeded(self, connection: Connection, *, user_id: int, now_ms: int) -> None:
+    def all_succeeded(
+        self, connection: Connection, *, user_ids: Sequence[int], now_ms: int
+    ) -> None:
         connection.execute(
             text(
                 "UPDATE notification_settings SET webhook_state = 'healthy',"
                 " last_success_ms = :now WHERE user_id = :u"
             ),
-            {"now": now_ms, "u": user_id},
+            [{"now": now_ms, "u": user_id} for user_id in user_ids],
         )
 
     def failed_for_good(
@@ -623,3 +626,23 @@ async def test_an_endpoint_whose_schedule_is_spent_is_disabled_where_the_failure
         "the endpoint is disabled",
     )
     assert len(scene.requests) == 3
+
+
+async def test_a_job_beyond_its_destinations_share_waits_for_a_slot_of_it(
+    scene: Scene, local_settings: Settings, clock: FakeClock
+) -> None:
+    scene.subscribe("/ok", domain_create_callback=True)
+    for name in ("a.example", "b.example", "c.example"):
+        put_domain(scene.client, scene.platform, name, customer_code=scene.customer.code)
+    worker = build_worker(local_settings, scene.engine, clock=clock, per_destination=1)
+    assert await worker.run_once() == 3
+    rows = delivery_rows(scene.engine)
+    # One sent at a time; the second waited for it; the third, beyond a share's worth of
+    # waiting, went back unsent (no attempt counted), due again shortly.
+    assert [(r["status"], r["attempts"]) for r in rows] == [
+        ("delivered", 1),
+        ("delivered", 1),
+        ("pending", 0),
+    ]
+    assert 0 < rows[2]["due_ms"] - clock.now <= 2000
+    assert len(scene.requests) == 2

@@ -102,8 +102,16 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     _check_delivery(settings)
     logs.configure(settings.log_level)
-    from mailnotify import metrics
+    from mailnotify import ending, metrics
     from mailnotify.outbox.build import build_worker
+
+    received: list[int] = []
+
+    def stop_on(signum: int, stop: asyncio.Event) -> None:
+        if not received:
+            ending.end_within()
+        received.append(signum)
+        stop.set()
 
     async def run(engine: Engine) -> None:
         metrics.join_multiprocess_dir()
@@ -111,8 +119,11 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stop_on, sig, stop)
         await worker.run(stop)
+        if received:
+            # Drained: what is left are threads that may wait on the database for ever.
+            ending.end_by(received[0])
 
     with _engine(settings) as engine:
         asyncio.run(run(engine))

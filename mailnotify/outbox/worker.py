@@ -21,7 +21,8 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -47,6 +48,8 @@ _BUSY_PAUSE = 0.1
 # Retention: how often the worker prunes, and at most how many batches a pass deletes
 # (each its own short transaction), so that sending is never held up for long.
 PRUNE_EVERY_SECONDS = 300.0
+# How long the drain may take to record what it ended, past its sends' own time.
+RECORD_SECONDS = 5.0
 PRUNE_BATCHES = 20
 PRUNE_BATCH = 500
 
@@ -165,7 +168,7 @@ class DeliveryWorker:
                 try:
                     await self._loop(stop, signal)
                 finally:
-                    await self._drain()
+                    await self._drain_in_time()
         finally:
             if listener is not None:
                 listener.cancel()
@@ -176,7 +179,9 @@ class DeliveryWorker:
         while not stop.is_set():
             self._poke.clear()
             try:
-                pause = await self._step()
+                pause = await _unless_stopped(self._step(), stop, self._drain_seconds)
+                if pause is None:
+                    break
                 self._outage.succeeded()
             except Exception as exc:
                 if database_unavailable(exc):
@@ -340,6 +345,14 @@ class DeliveryWorker:
             if earliest is not None and earliest - self.store.now() < self._idle_cap * 1000:
                 self._poke.set()
 
+    async def _drain_in_time(self) -> None:
+        # Recording the drain needs the database: one that does not answer must not hold
+        # the stop (the leases of what was not recorded run out instead).
+        try:
+            await asyncio.wait_for(self._drain(), self._drain_seconds + RECORD_SECONDS)
+        except TimeoutError:
+            logger.warning("stopped before the drain was recorded; its leases will run out")
+
     async def _drain(self) -> None:
         self._stopping = True
         held = [job for waiting in self._waiting.values() for job, _ in waiting]
@@ -377,6 +390,30 @@ class DeliveryWorker:
                 await asyncio.gather(*self._returns, return_exceptions=True)
             if self._recorder is not None:
                 await self._recorder
+
+
+async def _unless_stopped(
+    step: Coroutine[Any, Any, float], stop: asyncio.Event, grace: float
+) -> float | None:
+    """``step``'s result, or None if it has not ended ``grace`` seconds after ``stop``.
+
+    A step abandoned so (a call to a database that does not answer must not hold the
+    stop) may have claimed jobs it never starts: their leases run out.
+    """
+    task = asyncio.ensure_future(step)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await asyncio.wait({task}, timeout=grace)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return None
 
 
 def listen_url(engine: Engine) -> str | None:

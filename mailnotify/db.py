@@ -248,13 +248,8 @@ class Database:
         to batch them (``--workers 2``). It falls back to the reader threads otherwise.
         """
         if short and self._short_on_loop:
-            try:
-                ran, result = read_now(self.engine, work)
-            except Exception as error:
-                self._observe(error)
-                raise
+            ran, result = self._now(lambda: read_now(self.engine, work))
             if ran:
-                self.outage.succeeded()
                 return cast(T, result)
 
         def run() -> T:
@@ -274,13 +269,8 @@ class Database:
         turn on the writer threads, with the request's deadline.
         """
         if short and self._short_on_loop and self.engine in _write_locks:
-            try:
-                ran, result = _change_soon(self.engine, work)
-            except Exception as error:
-                self._observe(error)
-                raise
+            ran, result = self._now(lambda: _change_soon(self.engine, work))
             if ran:
-                self.outage.succeeded()
                 return cast(T, result)
 
         def run() -> T:
@@ -288,6 +278,17 @@ class Database:
                 return work(connection)
 
         return await self._call(self._writers, run)
+
+    def _now(self, attempt: Callable[[], tuple[bool, T | None]]) -> tuple[bool, T | None]:
+        """``attempt`` on the loop, observed as the threads' calls are."""
+        try:
+            ran, result = attempt()
+        except Exception as error:
+            self._observe(error)
+            raise
+        if ran:
+            self.outage.succeeded()
+        return ran, result
 
     async def write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in an ORM write transaction, on the writer threads."""

@@ -17,11 +17,11 @@ from mailnotify.bulk import insert_many, update_many
 from mailnotify.config import load_settings
 from mailnotify.db import writing
 from mailnotify.ingest import ingest
-from mailnotify.intake import apply_usage, upsert_domain
-from mailnotify.models import DomainStatus
+from mailnotify.intake import apply_usage
 from mailnotify.quota import Thresholds
 from mailnotify.validation import component_schema, format_checker
 from tests.conftest import MakeUser
+from tests.mailnotify.domains import pending_domains
 
 # After every observed_at below.
 NOW_MS = 1_800_000_000_000
@@ -41,19 +41,7 @@ COLUMNS = (
 
 @pytest.fixture
 def domains(engine: Engine, make_user: MakeUser) -> None:
-    customer = make_user("customer")
-    with writing(engine) as session:
-        for name in ("example.com", "example.org"):
-            upsert_domain(
-                session=session,
-                name=name,
-                customer_code=customer.code,
-                manager_code=None,
-                postmaster_code="PM1",
-                postmaster_token=None,
-                status=DomainStatus.pending,
-                now_ms=0,
-            )
+    pending_domains(engine, make_user("customer").code, "example.com", "example.org")
 
 
 def box(code: str, used: int) -> tuple[Any, ...]:

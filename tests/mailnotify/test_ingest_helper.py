@@ -17,7 +17,6 @@ from sqlalchemy import Engine, text
 from mailnotify.addresses import AddressPolicy
 from mailnotify.app import load_spec
 from mailnotify.config import load_settings
-from mailnotify.db import writing
 from mailnotify.ingest import (
     HELPER_MIN_BYTES,
     _batches,
@@ -26,10 +25,9 @@ from mailnotify.ingest import (
     _received,
     _send_checked,
 )
-from mailnotify.intake import upsert_domain
-from mailnotify.models import DomainStatus
 from mailnotify.validation import component_schema, format_checker
 from tests.conftest import MakeUser
+from tests.mailnotify.domains import pending_domains
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,18 +78,7 @@ def test_the_helper_sends_what_checking_here_finds(tmp_path: Path) -> None:
 
 @pytest.fixture
 def domain(engine: Engine, make_user: MakeUser) -> None:
-    customer = make_user("customer")
-    with writing(engine) as session:
-        upsert_domain(
-            session=session,
-            name="example.com",
-            customer_code=customer.code,
-            manager_code=None,
-            postmaster_code="PM1",
-            postmaster_token=None,
-            status=DomainStatus.pending,
-            now_ms=0,
-        )
+    pending_domains(engine, make_user("customer").code, "example.com")
 
 
 def ingest(database_url: str, path: Path) -> subprocess.CompletedProcess[str]:

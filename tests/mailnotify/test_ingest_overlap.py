@@ -12,10 +12,10 @@ from sqlalchemy import Engine, text
 from mailnotify import ingest_overlap
 from mailnotify.db import writing
 from mailnotify.ingest_overlap import Overlapped
-from mailnotify.intake import INTAKE_LOCK, UsageResult, apply_usage, upsert_domain
-from mailnotify.models import DomainStatus
+from mailnotify.intake import INTAKE_LOCK, UsageResult, apply_usage
 from mailnotify.quota import Thresholds
 from tests.conftest import MakeUser
+from tests.mailnotify.domains import pending_domains
 
 NOW_MS = 1_800_000_000_000
 
@@ -24,19 +24,7 @@ NOW_MS = 1_800_000_000_000
 def pg(engine: Engine, make_user: MakeUser) -> Engine:
     if engine.dialect.name != "postgresql":
         pytest.skip("the overlapped ingest is PostgreSQL's")
-    customer = make_user("customer")
-    with writing(engine) as session:
-        for name in ("example.com", "example.org"):
-            upsert_domain(
-                session=session,
-                name=name,
-                customer_code=customer.code,
-                manager_code=None,
-                postmaster_code="PM1",
-                postmaster_token=None,
-                status=DomainStatus.pending,
-                now_ms=0,
-            )
+    pending_domains(engine, make_user("customer").code, "example.com", "example.org")
     return engine
 
 

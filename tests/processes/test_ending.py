@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -40,6 +41,23 @@ def database(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
         yield environ, int(url.rsplit(":", 1)[1])
 
 
+@contextmanager
+def _running(
+    arguments: list[str], environ: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``mailnotify ARGUMENTS`` running for the block, its output in ``log_path``."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN / "mailnotify"), *arguments], env=environ, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def _sigterm_took(process: subprocess.Popen[bytes]) -> float:
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
@@ -64,15 +82,9 @@ def test_sigterm_ends_serve_within_15_s_while_postgresql_hangs(
     headers = {"X-Api-Token": json.loads(created.stdout)["token"]}
     port = free_port()
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "mailnotify"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
-    try:
+    with _running(serve, environ, log_path) as process:
         wait_until_ready(base, process, log_path, timeout=30)
         url = f"{base}/api/users/me/notifications"
         assert httpx.get(url, headers=headers).status_code == 200
@@ -83,10 +95,6 @@ def test_sigterm_ends_serve_within_15_s_while_postgresql_hangs(
             assert httpx.get(url, headers=headers, timeout=30).status_code == 503
             time.sleep(11)
             took = _sigterm_took(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert took < 15, log_path.read_text()
     assert "Traceback" not in log_path.read_text()
 
@@ -96,21 +104,13 @@ def test_sigterm_ends_the_worker_within_15_s_while_postgresql_hangs(
 ) -> None:
     environ, pg_port = database
     log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "mailnotify"), "worker"], env=environ, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
+    with _running(["worker"], environ, log_path) as process:
         time.sleep(3)  # started, listening, idle
         with stopped(postgres_pids(pg_port)):
             # An idle worker looks at the outbox at least every 10 s (its idle cap): by
             # then it waits on a call that will never return.
             time.sleep(11)
             took = _sigterm_took(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     # Within its drain time and the time to record it, not by the last resort that ends a
     # process still running 14 s after the stop.
     assert took < 10, log_path.read_text()

@@ -10,8 +10,8 @@ from mailnotify.auth import caller
 from mailnotify.clock import now_ms
 from mailnotify.errors import FieldError
 from mailnotify.runtime import Runtime
-from mailnotify.subscriptions import health, record, secrets
-from mailnotify.subscriptions.settings import update_settings
+from mailnotify.subscriptions import record, secrets
+from mailnotify.subscriptions.settings import update_subscription
 
 # Read-only in the resource: a body read by GET may be PUT back, and this part is ignored.
 _READ_ONLY = ("webhook_status",)
@@ -42,13 +42,15 @@ async def update_notification_settings(
     changes = {k: v for k, v in body.items() if k not in _READ_ONLY}
 
     def update(connection: Connection) -> dict[str, object]:
-        update_settings(
-            session=connection, user_id=principal.user_id, changes=changes, invalid=invalid
-        )
-        if "notification_url" in changes:
+        found = update_subscription(
+            connection=connection,
+            user_id=principal.user_id,
+            changes=changes,
+            invalid=invalid,
             # Saving the URL, even unchanged, is how a consumer re-enables its endpoint.
-            health.made_healthy(connection, user_id=principal.user_id)
-        return _resource(connection, principal.user_id)
+            healthy_again="notification_url" in changes,
+        )
+        return {"resources": [found.resource()]}
 
     return await runtime.database.change(update, short=True)
 

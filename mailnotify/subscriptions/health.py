@@ -1,7 +1,8 @@
 """Endpoint health (CONTRACT §7): healthy, failing since a failure, disabled after too long.
 
-The request path makes an endpoint healthy again (a PUT of ``notification_url``, a
-successful test ping); the worker records successes and failures here.
+The request path makes an endpoint healthy again (a PUT of ``notification_url``, in
+``settings.update_subscription``; a successful test ping); the worker records successes
+and failures here.
 """
 
 from __future__ import annotations
@@ -13,16 +14,6 @@ from sqlalchemy import Connection, select, update
 from mailnotify.models import NotificationSettings, table_of
 from mailnotify.subscriptions.disabled import queue_notice
 from mailnotify.subscriptions.record import EndpointState
-
-
-def made_healthy(connection: Connection, *, user_id: int) -> None:
-    """The endpoint is healthy again, as if it had never failed; its last success stays."""
-    table = table_of(NotificationSettings)
-    connection.execute(
-        update(table)
-        .where(table.c.user_id == user_id)
-        .values(webhook_state=EndpointState.healthy.value, failing_since_ms=None, disabled_ms=None)
-    )
 
 
 def succeeded(connection: Connection, *, user_id: int, now_ms: int) -> None:

@@ -36,6 +36,19 @@ class EndpointHealth:
     disabled_ms: int | None = None
     last_success_ms: int | None = None
 
+    def healthy_again(self) -> EndpointHealth:
+        """Healthy, as if it had never failed; its last success stays."""
+        return EndpointHealth(EndpointState.healthy, None, None, self.last_success_ms)
+
+    def columns(self) -> dict[str, object]:
+        """Its ``HEALTH_COLUMNS``, as a settings row holds them."""
+        return {
+            "webhook_state": self.state.value,
+            "failing_since_ms": self.failing_since_ms,
+            "disabled_ms": self.disabled_ms,
+            "last_success_ms": self.last_success_ms,
+        }
+
     def as_resource(self) -> dict[str, object]:
         """``webhook_status`` as the settings resource shows it."""
         return {
@@ -117,15 +130,26 @@ def load(connection: Connection, user_ids: Iterable[int]) -> dict[int, Subscript
 
 
 @functools.cache
-def _one() -> Select[Any]:
+def _one(*, for_update: bool) -> Select[Any]:
     # Built once: on the request path, building a statement costs more than running it.
     table = table_of(NotificationSettings)
-    return select(*_columns()).where(table.c.user_id == bindparam("user_id"))
+    query = select(*_columns()).where(table.c.user_id == bindparam("user_id"))
+    return query.with_for_update() if for_update else query
+
+
+def find_one(
+    connection: Connection, user_id: int, *, for_update: bool = False
+) -> Subscription | None:
+    """One account's subscription, None without a settings row; ``for_update`` locks the
+    row (PostgreSQL; SQLite's writers hold the whole database)."""
+    query = _one(for_update=for_update)
+    row = connection.execute(query, {"user_id": user_id}).mappings().first()
+    return None if row is None else _record(row)
 
 
 def load_one(connection: Connection, user_id: int) -> Subscription:
     """One account's subscription; a user without a settings row has the defaults."""
-    row = connection.execute(_one(), {"user_id": user_id}).mappings().first()
-    if row is None:
-        return Subscription(user_id, SettingsValues(), None, EndpointHealth())
-    return _record(row)
+    found = find_one(connection, user_id)
+    return (
+        Subscription(user_id, SettingsValues(), None, EndpointHealth()) if found is None else found
+    )

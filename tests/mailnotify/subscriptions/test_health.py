@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from mailnotify.db import changing, looking_up
 from mailnotify.subscriptions import health, record
 from mailnotify.subscriptions.record import EndpointHealth, EndpointState
+from mailnotify.subscriptions.settings import update_subscription
 from tests.mailnotify.subscriptions.helpers import new_user
 
 DAY = 86_400_000
@@ -55,12 +56,15 @@ def test_with_no_quiet_period_the_first_failure_for_good_disables(engine: Engine
     assert _health(engine, user).state is EndpointState.disabled
 
 
-def test_made_healthy_clears_failure_and_keeps_the_last_success(engine: Engine) -> None:
+def test_healthy_again_clears_failure_and_keeps_the_last_success(engine: Engine) -> None:
     user = new_user(engine)
     with changing(engine) as connection:
         health.succeeded(connection, user_id=user, now_ms=T0)
         health.failed_for_good(connection, user_id=user, now_ms=T0 + DAY, disable_after_ms=0)
-        health.made_healthy(connection, user_id=user)
+        found = update_subscription(
+            connection=connection, user_id=user, changes={}, healthy_again=True
+        )
+    assert found.health == EndpointHealth(EndpointState.healthy, None, None, T0)
     assert _health(engine, user) == EndpointHealth(EndpointState.healthy, None, None, T0)
 
 

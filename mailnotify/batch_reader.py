@@ -85,8 +85,9 @@ class BatchReader:
         """The whole body's value and its lone-surrogate failures."""
         stop = _skip_back(self._buffer, _skip_back(self._buffer, len(self._buffer), b"}"), b"]")
         if self._streaming and self._name is not None and stop >= 0:
-            last = bytes(self._buffer[:stop])
-            if stop > 0 and (self._parse_run(stop) or self._parse_piece(last)):
+            if stop > 0 and (
+                self._parse_run(stop) or self._parse_piece(bytes(self._buffer[:stop]))
+            ):
                 return {self._name: self._items}, self._found
             if stop == 0 and not self._items:
                 return {self._name: []}, self._found

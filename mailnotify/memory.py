@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 # glibc's mallopt parameter for the size from which a block gets its own mapping.
 _M_MMAP_THRESHOLD = -3
@@ -22,8 +21,8 @@ def return_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
     Setting the threshold fixes it where it is.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        mallopt = libc.mallopt
+        # The process's own symbols: finding libc by name would run ldconfig at start-up.
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc: its allocator has its own rules
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

@@ -20,10 +20,9 @@ from mailnotify.subscriptions.record import HEALTH_COLUMNS, Subscription, find_o
 # Built once, being on the request path: on SQLite, building a statement from the models
 # costs more than running it; a reused statement also keeps its cache key.
 @cache
-def _settings_query(*, for_update: bool) -> Any:
+def _settings_query() -> Any:
     columns = [getattr(NotificationSettings, name) for name in FIELDS]
-    query = select(*columns).where(col(NotificationSettings.user_id) == bindparam("user_id"))
-    return query.with_for_update() if for_update else query
+    return select(*columns).where(col(NotificationSettings.user_id) == bindparam("user_id"))
 
 
 @cache
@@ -39,7 +38,7 @@ def _subscription_update() -> Any:
 
 def get_settings(*, session: Session | Connection, user_id: int) -> SettingsValues:
     """A user's notification settings."""
-    query = _settings_query(for_update=False)
+    query = _settings_query()
     row = connection_of(session).execute(query, {"user_id": user_id}).first()
     return SettingsValues() if row is None else SettingsValues(*row)
 
